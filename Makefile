@@ -1,0 +1,38 @@
+# conflictdata: `make run` serves real data on SQLite; `make test` runs lint and the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEV := DJANGO_DEBUG=1
+
+.PHONY: run test clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "conflictdata needs Python 3.11 or newer; set PYTHON=python3.X")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py load_shipped_data
+	@echo
+	@echo "conflictdata is serving on http://127.0.0.1:$(PORT)/"
+	@echo "  home page:  http://127.0.0.1:$(PORT)/"
+	@echo "  admin:      http://127.0.0.1:$(PORT)/admin/   (make a login: $(BIN)/python manage.py createcurator NAME)"
+	@echo
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,96 @@
+"""Small, strict readers of the environment: a malformed value stops start-up naming the variable."""
+
+import os
+import re
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+HOST_PATTERN = re.compile(r"^(\*|\.?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$")
+DATABASE_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def envbool(name: str, default: bool) -> bool:
+    """Return the boolean in variable `name` (1/0, true/false, yes/no, on/off)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}.")
+
+
+def envint(name: str, default: int) -> int:
+    """Return the integer in variable `name`."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}.") from None
+
+
+def envlist(name: str, default: list[str]) -> list[str]:
+    """Return the comma-separated list in variable `name`, blanks dropped."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_allowed_hosts(name: str, default: list[str]) -> list[str]:
+    """Return host names for ALLOWED_HOSTS, refusing anything that is not a host (a URL, a path, a space)."""
+    hosts = envlist(name, default)
+    for host in hosts:
+        if not HOST_PATTERN.match(host):
+            raise ImproperlyConfigured(
+                f"{name} must be a comma-separated list of host names (like api.example.org or .example.org); "
+                f"{host!r} is not one."
+            )
+    return hosts
+
+
+def env_secret_key(name: str, *, debug: bool, debug_default: str) -> str:
+    """Return the secret key; outside debug there is no default and start-up stops without one."""
+    value = os.environ.get(name, "")
+    if value.strip():
+        return value
+    if debug:
+        return debug_default
+    raise ImproperlyConfigured(
+        f"{name} is required when DJANGO_DEBUG is off: set it to a long random string "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
+
+
+def env_database(name: str, default: str) -> dict:
+    """Return a DATABASES entry for the URL in variable `name` (SQLite or PostgreSQL)."""
+    url = os.environ.get(name, "").strip() or default
+    try:
+        config = dj_database_url.parse(url, conn_max_age=0)
+    except (ValueError, KeyError, TypeError) as error:
+        raise ImproperlyConfigured(f"{name} is not a database URL ({url!r}): {error}") from None
+    if config.get("ENGINE") not in DATABASE_ENGINES:
+        raise ImproperlyConfigured(
+            f"{name} must point at SQLite (sqlite:///path) or PostgreSQL (postgres://user@host:5432/name); got {url!r}."
+        )
+    if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name} must name a database (postgres://user@host:5432/NAME); got {url!r}.")
+    return config
+
+
+def env_redis_url(name: str) -> str | None:
+    """Return the Redis URL in variable `name`, or None when it is unset."""
+    url = os.environ.get(name, "").strip()
+    if not url:
+        return None
+    if not url.startswith(REDIS_SCHEMES) or url in REDIS_SCHEMES:
+        raise ImproperlyConfigured(f"{name} must be a Redis URL like redis://127.0.0.1:6379/0; got {url!r}.")
+    return url

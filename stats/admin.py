@@ -1,0 +1,160 @@
+"""The curators' admin: scan, filter, search and correct claims, with their revisions."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from stats.models import DUPLICATE_CLAIM_MESSAGE, Category, Conflict, Figure, Party, Report, Source
+
+
+def warn_if_lower_than_preceding(request, figure: Figure) -> None:
+    """Warn (not refuse) when a cumulative figure falls below the claimant's previous one: a typo or a correction."""
+    if not figure.cumulative:
+        return
+    preceding = Figure.objects.preceding_cumulative(figure)
+    if preceding is not None and figure.value < preceding.value:
+        messages.warning(
+            request,
+            f"The cumulative figure {figure.value:,} (to {figure.period_end:%Y-%m-%d}) is lower than the same "
+            f"claimant's previous one for this quantity, {preceding.value:,} (to {preceding.period_end:%Y-%m-%d}). "
+            "If it is a typo, correct it; if the source corrected itself, say so in the notes.",
+        )
+
+
+@admin.register(Conflict)
+class ConflictAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "slug", "started_on", "ended_on"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Party)
+class PartyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "slug", "kind", "country"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "slug", "kind", "country", "affiliation"]
+    list_filter = ["kind", "country", ("affiliation", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["affiliation"]
+    search_fields = ["name", "slug", "description"]
+    autocomplete_fields = ["affiliation"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Category)
+class CategoryAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "slug", "description"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class FigureInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        """Refuse two rows of one submission that record the same claim, before the database does."""
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.is_valid() or not form.has_changed() or self._should_delete_form(form):
+                continue
+            figure = form.instance
+            key = (
+                figure.conflict_id, figure.claimed_by_id, figure.party_id, figure.category_id,
+                figure.period_start, figure.period_end, figure.basis,
+            )
+            if key in seen:
+                raise ValidationError(DUPLICATE_CLAIM_MESSAGE)
+            seen.add(key)
+
+
+class FigureInline(admin.TabularInline):
+    model = Figure
+    formset = FigureInlineFormSet
+    extra = 1
+    fields = [
+        "conflict", "claimed_by", "party", "category", "value", "value_low", "value_high", "qualifier", "basis",
+        "period_start", "period_end", "date_precision", "quote", "notes",
+    ]
+    autocomplete_fields = ["conflict", "claimed_by", "party", "category"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("conflict", "claimed_by", "party", "category")
+
+
+@admin.register(Report)
+class ReportAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "published_on", "publisher", "language", "figures_link"]
+    list_filter = [("publisher", admin.RelatedOnlyFieldListFilter), "language"]
+    list_select_related = ["publisher"]
+    date_hierarchy = "published_on"
+    search_fields = ["title", "url", "summary"]
+    autocomplete_fields = ["publisher"]
+    inlines = [FigureInline]
+
+    @admin.display(description="figures")
+    def figures_link(self, report):
+        url = reverse("admin:stats_figure_changelist") + f"?report__id__exact={report.pk}"
+        return format_html('<a href="{}">figures</a>', url)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Figure:
+            for figure in formset.new_objects + [changed for changed, _fields in formset.changed_objects]:
+                warn_if_lower_than_preceding(request, figure)
+
+
+class CumulativeFilter(admin.SimpleListFilter):
+    title = "period"
+    parameter_name = "cumulative"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Since the conflict began (cumulative)"), ("no", "A given period")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(period_start__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(period_start__isnull=False)
+        return queryset
+
+
+@admin.register(Figure)
+class FigureAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "id", "value", "qualifier", "category", "party", "claimed_by", "period_start", "period_end", "basis",
+        "conflict", "report",
+    ]
+    list_display_links = ["id", "value"]
+    list_filter = [
+        "conflict", "party", "category", ("claimed_by", admin.RelatedOnlyFieldListFilter),
+        ("report__publisher", admin.RelatedOnlyFieldListFilter), CumulativeFilter, "qualifier", "basis",
+        "date_precision",
+    ]
+    list_select_related = ["conflict", "party", "category", "claimed_by", "report"]
+    date_hierarchy = "period_end"
+    search_fields = ["quote", "notes", "report__title", "claimed_by__name"]
+    autocomplete_fields = ["conflict", "party", "category", "claimed_by", "report"]
+    readonly_fields = ["citation", "recorded_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["conflict", "party", "category", "claimed_by", "report"]}),
+        ("The number", {"fields": ["value", "value_low", "value_high", "qualifier", "basis"]}),
+        ("The period counted", {"fields": ["period_start", "period_end", "date_precision"]}),
+        ("Words", {"fields": ["quote", "notes"]}),
+        ("Record", {"fields": ["citation", "recorded_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="citation")
+    def citation(self, figure):
+        return figure.citation if figure.pk else "—"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warn_if_lower_than_preceding(request, obj)

@@ -1,0 +1,524 @@
+"""The claims model: who claimed how many casualties of whom, when, and where it was published."""
+
+import calendar
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from stats.querysets import FigureQuerySet
+
+__all__ = ["Category", "Conflict", "Figure", "Party", "Report", "Source", "format_citation"]
+
+
+def slug_unique(model_name: str) -> models.UniqueConstraint:
+    """Return the named unique constraint on `slug`, reported on the field like Django's own `unique`."""
+    return models.UniqueConstraint(
+        fields=["slug"],
+        name=f"{model_name}_unique_slug",
+        violation_error_code="unique",
+        violation_error_message=f"A {model_name} with this slug already exists.",
+    )
+
+
+def choice_is_valid(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    """Return a check constraint keeping `field` within `choices`, for writes that bypass the forms."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}),
+        name=name,
+        violation_error_message=f"{field} must be one of: {', '.join(choices.values)}.",
+    )
+
+
+class PartyKind(models.TextChoices):
+    ARMED_FORCES = "armed_forces", "Armed forces"
+    ARMED_GROUP = "armed_group", "Armed group"
+    CIVILIANS = "civilians", "Civilians"
+    POPULATION = "population", "Population"
+    OTHER = "other", "Other"
+
+
+class SourceKind(models.TextChoices):
+    GOVERNMENT = "government", "Government"
+    MILITARY = "military", "Military"
+    INTERNATIONAL_ORGANIZATION = "international_organization", "International organization"
+    NGO = "ngo", "Non-governmental organization"
+    MEDIA = "media", "Media"
+    RESEARCH = "research", "Research"
+    INDIVIDUAL = "individual", "Individual"
+
+
+class Qualifier(models.TextChoices):
+    EXACT = "exact", "Exact"
+    APPROXIMATELY = "approximately", "Approximately"
+    AT_LEAST = "at_least", "At least"
+    AT_MOST = "at_most", "At most"
+
+
+class Basis(models.TextChoices):
+    CLAIMED = "claimed", "Claimed (a statement by a source)"
+    ESTIMATED = "estimated", "Estimated (an analytical estimate)"
+    CONFIRMED = "confirmed", "Confirmed (a verified or named count)"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class NaturalKeyManager(models.Manager):
+    """Find rows by slug, so that fixtures refer to them by name rather than by database id."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Conflict(models.Model):
+    """A war or armed conflict whose casualties are counted."""
+
+    slug = models.SlugField(max_length=100, help_text="Short identifier used in URLs and filters.")
+    name = models.CharField(max_length=200)
+    started_on = models.DateField(help_text="The day the conflict began; cumulative counts run from it.")
+    ended_on = models.DateField(null=True, blank=True, help_text="The day it ended; empty while it goes on.")
+    description = models.TextField(blank=True)
+
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            slug_unique("conflict"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="conflict_ends_after_it_starts",
+                violation_error_message="A conflict cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Party(models.Model):
+    """Those whose casualties are counted: an army, an armed group, civilians, a population."""
+
+    Kind = PartyKind
+
+    slug = models.SlugField(max_length=100, help_text="Short identifier used in URLs and filters.")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=PartyKind.choices)
+    country = CountryField(blank=True, help_text="ISO 3166-1 alpha-2 code; empty when none applies.")
+
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "parties"
+        constraints = [slug_unique("party"), choice_is_valid("kind", PartyKind, "party_kind_valid")]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Source(models.Model):
+    """Who makes a claim or publishes a report."""
+
+    Kind = SourceKind
+
+    slug = models.SlugField(max_length=100, help_text="Short identifier used in URLs and filters.")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=SourceKind.choices)
+    country = CountryField(blank=True, help_text="ISO 3166-1 alpha-2 code; empty when none applies.")
+    affiliation = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="affiliated_sources",
+        help_text="The party this source belongs to or speaks for; empty when it is independent of the belligerents.",
+    )
+    url = models.URLField(max_length=1000, blank=True, help_text="The source's own web site.")
+    description = models.TextField(blank=True)
+
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [slug_unique("source"), choice_is_valid("kind", SourceKind, "source_kind_valid")]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def independent(self) -> bool:
+        """Return whether the source speaks for none of the parties."""
+        return self.affiliation_id is None
+
+
+class ReportManager(models.Manager):
+    """Find reports by address, or by title and date when they have none."""
+
+    def get_by_natural_key(self, url, title, published_on):
+        if url:
+            return self.get(url=url)
+        return self.get(url__isnull=True, title=title, published_on=published_on)
+
+
+class Report(models.Model):
+    """A dated publication in which claims appear."""
+
+    title = models.CharField(max_length=500)
+    url = models.URLField(  # noqa: DJ001 -- null, not "", when absent: uniqueness must ignore reports without one
+        max_length=2000,
+        null=True,
+        blank=True,
+        help_text="The report's address; unique. Empty when it has none (a printed statement, a broadcast).",
+    )
+    archived_url = models.URLField(max_length=2000, blank=True, help_text="A copy in a web archive.")
+    publisher = models.ForeignKey(
+        Source, on_delete=models.PROTECT, null=True, blank=True, related_name="reports", help_text="Who published it."
+    )
+    published_on = models.DateField(help_text="The day it was published.")
+    language = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[a-z]{2}$", "Enter a two-letter ISO 639-1 code in lower case, like en or uk.")],
+        help_text="ISO 639-1 code of the language it is written in, like en or uk.",
+    )
+    summary = models.TextField(blank=True)
+
+    objects = ReportManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+        indexes = [models.Index(fields=["published_on"], name="report_published_on_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"],
+                name="report_unique_url",
+                violation_error_code="unique",
+                violation_error_message="A report with this address already exists.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(url=""),
+                name="report_url_null_when_absent",
+                violation_error_message="A report without an address stores none (null), not an empty text.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.published_on:%Y-%m-%d})"
+
+    def natural_key(self):
+        return (self.url or "", self.title, self.published_on.isoformat())
+
+    def clean(self):
+        # Forms and importers may hand over "" for an absent address: store it as null so uniqueness ignores it.
+        if not self.url:
+            self.url = None
+
+
+class Category(models.Model):
+    """What is counted: killed, injured, all casualties, missing, captured, or a curator's addition."""
+
+    slug = models.SlugField(max_length=100, help_text="Short identifier used in URLs and filters.")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+        constraints = [slug_unique("category")]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+DUPLICATE_CLAIM_MESSAGE = "This report already records this claim (same claimant, party, category, period and basis)."
+QUALIFIER_WORDS = {"exact": "", "approximately": "about ", "at_least": "at least ", "at_most": "at most "}
+
+
+def format_day(day: datetime.date, precision: str = "day") -> str:
+    """Return a date as a journalist writes it, as exactly as it is known: 16 December 2024, December 2024, 2024."""
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return f"{day:%B} {day.year}"
+    return f"{day.day} {day:%B} {day.year}"
+
+
+def format_citation(
+    *,
+    claimed_by: str,
+    basis: str,
+    qualifier: str,
+    value: int,
+    value_low: int | None,
+    value_high: int | None,
+    category: str,
+    party: str,
+    conflict: str,
+    period_start: datetime.date | None,
+    period_end: datetime.date,
+    date_precision: str,
+    report_title: str,
+    report_published_on: datetime.date,
+    report_url: str | None,
+    publisher: str | None,
+) -> str:
+    """Return one sentence a journalist can paste: claimant, quantity, the date counted to, and the report."""
+    quantity = f"{QUALIFIER_WORDS[qualifier]}{value:,} {category.lower()}"
+    if value_low is not None or value_high is not None:
+        low = f"{value_low:,}" if value_low is not None else "?"
+        high = f"{value_high:,}" if value_high is not None else "?"
+        quantity += f" (range {low} to {high})"
+    end = format_day(period_end, date_precision)
+    if period_start is None:
+        period = f", counted since the conflict began, as of {end}"
+    elif period_start == period_end and date_precision == "day":
+        period = f" on {end}"
+    else:
+        period = f" from {format_day(period_start)} to {end}"
+    where = ", ".join(
+        part
+        for part in (
+            publisher,
+            f"“{report_title}”",
+            f"published {format_day(report_published_on)}",
+            report_url,
+        )
+        if part
+    )
+    return f"{claimed_by} {basis} {quantity} among {party} ({conflict}){period} ({where})."
+
+
+def first_day_known(day: datetime.date, precision: str) -> datetime.date:
+    """Return the first day of the month or year `day` falls in, as `precision` says, or `day` itself."""
+    if precision == "year":
+        return day.replace(month=1, day=1)
+    if precision == "month":
+        return day.replace(day=1)
+    return day
+
+
+def last_day_known(day: datetime.date, precision: str) -> datetime.date:
+    """Return the last day of the month or year `day` falls in, as `precision` says, or `day` itself."""
+    if precision == "year":
+        return day.replace(month=12, day=31)
+    if precision == "month":
+        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    return day
+
+
+class Figure(models.Model):
+    """One numeric claim: a source's count of one party's casualties of one category, for one period."""
+
+    Qualifier = Qualifier
+    Basis = Basis
+    DatePrecision = DatePrecision
+
+
+
+    conflict = models.ForeignKey(Conflict, on_delete=models.PROTECT, related_name="figures")
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="figures", help_text="Whose casualties are counted."
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="figures", help_text="What is counted."
+    )
+    claimed_by = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="claims", help_text="Who makes the claim."
+    )
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="figures", help_text="Where the claim was recorded."
+    )
+    value = models.BigIntegerField(help_text="The best figure the claim gives.")
+    value_low = models.BigIntegerField(null=True, blank=True, help_text="Lower end of the range given, if any.")
+    value_high = models.BigIntegerField(null=True, blank=True, help_text="Upper end of the range given, if any.")
+    qualifier = models.CharField(
+        max_length=20,
+        choices=Qualifier.choices,
+        default=Qualifier.EXACT,
+        help_text="How the source hedges the number: exact, about, at least, at most.",
+    )
+    basis = models.CharField(max_length=20, choices=Basis.choices, default=Basis.CLAIMED)
+    period_start = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First day counted; empty when the count runs from the start of the conflict (cumulative).",
+    )
+    period_end = models.DateField(
+        help_text="Last day counted (not the day of publication: a morning report on yesterday's losses ends "
+        "yesterday)."
+    )
+    date_precision = models.CharField(
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How exactly the end of the period is known. For a month or a year, the period ends on its last "
+        "day, or on the report's date if that is earlier.",
+    )
+    quote = models.TextField(blank=True, help_text="The report's own words for this figure.")
+    notes = models.TextField(blank=True, help_text="Curators' remarks: how the figure was read, what is uncertain.")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FigureQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-period_end", "-id"]
+        indexes = [
+            models.Index(fields=["-period_end", "-id"], name="figure_period_end_idx"),
+            models.Index(fields=["value"], name="figure_value_idx"),
+            models.Index(fields=["updated_at"], name="figure_updated_at_idx"),
+            # The series, latest and compare questions: one quantity of one claimant, in time order.
+            models.Index(
+                fields=["party", "category", "claimed_by", "conflict", "period_end"], name="figure_quantity_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="figure_value_not_negative",
+                violation_error_message="The value cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_low__isnull=True) | Q(value_low__gte=0),
+                name="figure_value_low_not_negative",
+                violation_error_message="The low end of the range cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_high__isnull=True) | Q(value_high__gte=0),
+                name="figure_value_high_not_negative",
+                violation_error_message="The high end of the range cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_low__isnull=True) | Q(value_high__isnull=True) | Q(value_low__lte=F("value_high")),
+                name="figure_range_ordered",
+                violation_error_message="The low end of the range cannot be above its high end.",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True) | Q(period_start__lte=F("period_end")),
+                name="figure_period_ordered",
+                violation_error_message="The period cannot end before it starts.",
+            ),
+            choice_is_valid("qualifier", Qualifier, "figure_qualifier_valid"),
+            choice_is_valid("basis", Basis, "figure_basis_valid"),
+            choice_is_valid("date_precision", DatePrecision, "figure_date_precision_valid"),
+            # SQL treats NULLs as distinct, so "since the start" (a null period_start) needs a constraint of its own.
+            models.UniqueConstraint(
+                fields=["report", "conflict", "claimed_by", "party", "category", "period_end", "basis"],
+                condition=Q(period_start__isnull=True),
+                name="figure_unique_claim_since_start",
+                violation_error_message=DUPLICATE_CLAIM_MESSAGE,
+            ),
+            models.UniqueConstraint(
+                fields=["report", "conflict", "claimed_by", "party", "category", "period_start", "period_end", "basis"],
+                condition=Q(period_start__isnull=False),
+                name="figure_unique_claim_for_period",
+                violation_error_message=DUPLICATE_CLAIM_MESSAGE,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.value:,} as of {self.period_end}" if self.value is not None else "New figure"
+
+    @property
+    def cumulative(self) -> bool:
+        """Return whether the figure counts from the start of the conflict."""
+        return self.period_start is None
+
+    @property
+    def citation(self) -> str:
+        """Return the sentence to cite this figure by (needs conflict, party, category, claimant and report)."""
+        report = self.report
+        return format_citation(
+            claimed_by=self.claimed_by.name,
+            basis=self.basis,
+            qualifier=self.qualifier,
+            value=self.value,
+            value_low=self.value_low,
+            value_high=self.value_high,
+            category=self.category.name,
+            party=self.party.name,
+            conflict=self.conflict.name,
+            period_start=self.period_start,
+            period_end=self.period_end,
+            date_precision=self.date_precision,
+            report_title=report.title,
+            report_published_on=report.published_on,
+            report_url=report.url,
+            publisher=report.publisher.name if report.publisher_id else None,
+        )
+
+    def natural_key(self):
+        return (
+            *self.report.natural_key(),
+            self.conflict.slug,
+            self.claimed_by.slug,
+            self.party.slug,
+            self.category.slug,
+            self.period_start.isoformat() if self.period_start else None,
+            self.period_end.isoformat(),
+            self.basis,
+        )
+
+    natural_key.dependencies = ["stats.report", "stats.conflict", "stats.source", "stats.party", "stats.category"]
+
+    def related_if_set(self, name: str):
+        """Return the related object `name` if it is set, saved or not (an inline form's report is unsaved)."""
+        field = self._meta.get_field(name)
+        if getattr(self, field.attname) is None and not field.is_cached(self):
+            return None
+        return getattr(self, name)
+
+    def clean(self):
+        """Apply the rules that span tables; the admin, the API and the importer all call this."""
+        errors = {}
+        conflict = self.related_if_set("conflict")
+        report = self.related_if_set("report")
+        if conflict is not None:
+            started_on = conflict.started_on
+            if self.period_start == started_on:
+                # "Since the conflict began" has one spelling, so that the two cannot make duplicates.
+                self.period_start = None
+            elif self.period_start is not None and self.period_start < started_on:
+                errors["period_start"] = f"The period cannot begin before the conflict did ({started_on:%Y-%m-%d})."
+            if self.period_end is not None and self.period_end < started_on:
+                errors["period_end"] = f"The period cannot end before the conflict began ({started_on:%Y-%m-%d})."
+        if report is not None and self.period_end is not None:
+            published_on = report.published_on
+            if first_day_known(self.period_end, self.date_precision) > published_on:
+                errors.setdefault(
+                    "period_end",
+                    f"The period cannot end after the report was published ({published_on:%Y-%m-%d}).",
+                )
+            else:
+                self.period_end = min(last_day_known(self.period_end, self.date_precision), published_on)
+        if errors:
+            raise ValidationError(errors)

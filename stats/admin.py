@@ -1,6 +1,7 @@
 """The curators' admin: scan, filter, search and correct claims, with their revisions."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
@@ -24,15 +25,23 @@ def warn_if_lower_than_preceding(request, figure: Figure) -> None:
         )
 
 
+# An address pasted without its scheme is taken as https, as Django 6 will do by default.
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class CuratedAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELDS
+
+
 @admin.register(Conflict)
-class ConflictAdmin(SimpleHistoryAdmin):
+class ConflictAdmin(CuratedAdmin):
     list_display = ["name", "slug", "started_on", "ended_on"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Party)
-class PartyAdmin(SimpleHistoryAdmin):
+class PartyAdmin(CuratedAdmin):
     list_display = ["name", "slug", "kind", "country"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "slug"]
@@ -40,7 +49,7 @@ class PartyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(CuratedAdmin):
     list_display = ["name", "slug", "kind", "country", "affiliation"]
     list_filter = ["kind", "country", ("affiliation", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["affiliation"]
@@ -50,7 +59,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(SimpleHistoryAdmin):
+class CategoryAdmin(CuratedAdmin):
     list_display = ["name", "slug", "description"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -90,7 +99,7 @@ class FigureInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(SimpleHistoryAdmin):
+class ReportAdmin(CuratedAdmin):
     list_display = ["title", "published_on", "publisher", "language", "figures_link"]
     list_filter = [("publisher", admin.RelatedOnlyFieldListFilter), "language"]
     list_select_related = ["publisher"]
@@ -127,7 +136,7 @@ class CumulativeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Figure)
-class FigureAdmin(SimpleHistoryAdmin):
+class FigureAdmin(CuratedAdmin):
     list_display = [
         "id", "value", "qualifier", "category", "party", "claimed_by", "period_start", "period_end", "basis",
         "conflict", "report",

@@ -1,0 +1,38 @@
+import os
+import socket
+
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.factories import FigureFactory
+
+REQUIRE_SERVICES = os.environ.get("CONFLICTDATA_REQUIRE_SERVICES") == "1"
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip the test, with the reason, when a service does not answer; in CI fail instead."""
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError as error:
+        message = f"{name} does not answer on {host}:{port} ({error})"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{message}; CI requires it")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def redis_url():
+    require_service("Redis", "127.0.0.1", 6379)
+    return "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def curator(django_user_model):
+    user = django_user_model.objects.create_user("curator", password="a-long-curator-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="curators"))
+    return user
+
+
+@pytest.fixture
+def figure(db):
+    return FigureFactory()

@@ -1,0 +1,9 @@
+"""Settings for the test suite: the project's own, with a test secret and a fast password hasher."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-never-used-elsewhere")
+
+from conflictdata.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,175 @@
+import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from stats.models import DUPLICATE_CLAIM_MESSAGE, Figure
+from tests.factories import FigureFactory, ReportFactory
+
+pytestmark = pytest.mark.django_db
+
+MODELS = ["conflict", "party", "source", "report", "category", "figure"]
+
+
+def figure_form(figure: Figure, **changes) -> dict:
+    """Return the admin form data that records `figure` again, with `changes`."""
+    data = {
+        "conflict": figure.conflict_id, "party": figure.party_id, "category": figure.category_id,
+        "claimed_by": figure.claimed_by_id, "report": figure.report_id, "value": figure.value,
+        "value_low": "", "value_high": "", "qualifier": figure.qualifier, "basis": figure.basis,
+        "period_start": "", "period_end": figure.period_end.isoformat(), "date_precision": "day",
+        "quote": "", "notes": "",
+    }
+    data.update(changes)
+    return data
+
+
+def related_object(figure: Figure, model: str):
+    return {"figure": figure, "claimed_by": figure.claimed_by, "source": figure.claimed_by}.get(
+        model, getattr(figure, model, None)
+    )
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_changelist_add_change_and_history_page_answers(admin_client, figure, model):
+    obj = related_object(figure, model)
+    pages = [
+        reverse(f"admin:stats_{model}_changelist"),
+        reverse(f"admin:stats_{model}_add"),
+        reverse(f"admin:stats_{model}_change", args=[obj.pk]),
+        reverse(f"admin:stats_{model}_history", args=[obj.pk]),
+    ]
+    for page in pages:
+        assert admin_client.get(page).status_code == 200, page
+
+
+def test_changelists_filter_and_search(admin_client, figure):
+    other = FigureFactory(value=10)
+    url = reverse("admin:stats_figure_changelist")
+    response = admin_client.get(url, {"claimed_by__id__exact": figure.claimed_by_id, "q": ""})
+    assert [row.pk for row in response.context["cl"].result_list] == [figure.pk]
+    response = admin_client.get(url, {"report__id__exact": other.report_id})
+    assert [row.pk for row in response.context["cl"].result_list] == [other.pk]
+    response = admin_client.get(url, {"cumulative": "no"})
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_figure_changelist_takes_a_fixed_number_of_queries(admin_client, django_assert_max_num_queries):
+    for _ in range(5):
+        FigureFactory()
+    with django_assert_max_num_queries(20):
+        response = admin_client.get(reverse("admin:stats_figure_changelist"))
+    assert len(response.context["cl"].result_list) == 5
+
+
+def test_the_report_page_edits_its_figures_inline(admin_client, figure):
+    response = admin_client.get(reverse("admin:stats_report_change", args=[figure.report_id]))
+    content = response.content.decode()
+    assert 'name="figures-TOTAL_FORMS"' in content
+    assert 'name="figures-0-value" value="765110"' in content
+
+
+def test_a_curator_can_add_a_figure_and_cannot_touch_users(client, curator, figure):
+    client.force_login(curator)
+    response = client.post(
+        reverse("admin:stats_figure_add"),
+        figure_form(figure, period_end="2024-12-15", value=763510, notes="From the report of 16 December."),
+    )
+    assert response.status_code == 302
+    added = Figure.objects.get(period_end=datetime.date(2024, 12, 15))
+    assert (added.value, added.cumulative) == (763510, True)
+    assert added.history.get().history_user == curator
+    assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
+    assert client.get(reverse("admin:auth_user_add")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"value": "-3"}, "The value cannot be negative."),
+        ({"value_low": "900", "value_high": "100"}, "The low end of the range cannot be above its high end."),
+        ({"period_start": "2024-12-16", "period_end": "2024-12-01"}, "The period cannot end before it starts."),
+        ({"period_start": "2022-01-01"}, "The period cannot begin before the conflict did (2022-02-24)."),
+        ({}, DUPLICATE_CLAIM_MESSAGE),
+    ],
+)
+def test_a_bad_figure_gives_a_form_error(admin_client, figure, changes, message):
+    response = admin_client.post(reverse("admin:stats_figure_add"), figure_form(figure, **changes))
+    assert response.status_code == 200
+    errors = [error for form_errors in response.context["adminform"].form.errors.values() for error in form_errors]
+    assert message in errors
+    assert Figure.objects.count() == 1
+
+
+def test_a_lower_cumulative_figure_is_saved_with_a_warning(admin_client, figure):
+    response = admin_client.post(
+        reverse("admin:stats_figure_add"), figure_form(figure, period_end="2024-12-17", value=765000)
+    )
+    assert response.status_code == 302
+    warnings = [str(message) for message in get_messages(response.wsgi_request) if message.level_tag == "warning"]
+    assert warnings == [
+        "The cumulative figure 765,000 (to 2024-12-17) is lower than the same claimant's previous one for this "
+        "quantity, 765,110 (to 2024-12-16). If it is a typo, correct it; if the source corrected itself, say so "
+        "in the notes."
+    ]
+    assert Figure.objects.filter(value=765000).exists()
+
+
+def test_a_higher_cumulative_figure_brings_no_warning(admin_client, figure):
+    response = admin_client.post(
+        reverse("admin:stats_figure_add"), figure_form(figure, period_end="2024-12-17", value=766000)
+    )
+    assert response.status_code == 302
+    assert [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"] == []
+
+
+def inline_form(report, rows: list[dict]) -> dict:
+    data = {
+        "title": report.title, "url": report.url or "", "archived_url": "", "publisher": "",
+        "published_on": report.published_on.isoformat(), "language": "en", "summary": "",
+        "figures-TOTAL_FORMS": str(len(rows)), "figures-INITIAL_FORMS": "0",
+        "figures-MIN_NUM_FORMS": "0", "figures-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"figures-{index}-{field}": value for field, value in row.items()})
+    return data
+
+
+def test_figures_added_inline_on_a_new_report_are_checked_against_it(admin_client, figure):
+    new_report = ReportFactory.build(published_on=datetime.date(2024, 12, 10), url="https://example.org/new")
+    row = figure_form(figure)
+    del row["report"]
+    response = admin_client.post(reverse("admin:stats_report_add"), inline_form(new_report, [row]))
+    assert response.status_code == 200
+    assert "The period cannot end after the report was published (2024-12-10)." in response.content.decode()
+    assert Figure.objects.count() == 1
+
+
+def test_two_identical_inline_figures_are_a_form_error(admin_client, figure):
+    new_report = ReportFactory.build(url="https://example.org/twice")
+    row = figure_form(figure)
+    del row["report"]
+    response = admin_client.post(reverse("admin:stats_report_add"), inline_form(new_report, [row, row]))
+    assert response.status_code == 200
+    assert DUPLICATE_CLAIM_MESSAGE in response.content.decode()
+    assert Figure.objects.count() == 1
+
+
+def test_inline_figures_save_with_their_new_report_and_warn_when_lower(admin_client, figure):
+    new_report = ReportFactory.build(url="https://example.org/lower")
+    row = figure_form(figure, value=700000, period_end="2024-12-17")
+    del row["report"]
+    response = admin_client.post(reverse("admin:stats_report_add"), inline_form(new_report, [row]))
+    assert response.status_code == 302
+    assert Figure.objects.get(report__url="https://example.org/lower").value == 700000
+    warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("The cumulative figure 700,000 (to 2024-12-17) is lower")
+
+
+def test_the_history_page_shows_who_changed_a_figure(admin_client, admin_user, figure):
+    admin_client.post(reverse("admin:stats_figure_change", args=[figure.pk]), figure_form(figure, value=765111))
+    assert figure.history.first().history_user == admin_user
+    response = admin_client.get(reverse("admin:stats_figure_history", args=[figure.pk]))
+    assert admin_user.username in response.content.decode()

@@ -1,0 +1,85 @@
+import datetime
+import json
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from stats.models import Category, Conflict, Figure, Party, Report, Source
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE_TITLE = "Russia claims to have trained 300,000 reserve soldiers for Ukraine war"
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in (Category, Conflict, Party, Source, Report, Figure)}
+
+
+def load(capsys) -> str:
+    call_command("load_shipped_data")
+    return capsys.readouterr().out
+
+
+def test_it_loads_the_vocabularies_and_the_founding_articles_claims(capsys):
+    assert load(capsys) == (
+        "Shipped data: added 6 categories, 1 conflicts, 5 figures, 3 parties, 1 reports, 3 sources.\n"
+    )
+    assert {category.slug for category in Category.objects.all()} >= {"killed", "injured", "total", "missing", "captured"}
+    report = Report.objects.get()
+    assert (report.title, report.published_on, report.url, report.publisher) == (
+        ARTICLE_TITLE, datetime.date(2024, 12, 16), None, None,
+    )
+    claims = {
+        (f.claimed_by.slug, f.category.slug, f.value, f.qualifier, f.period_start, f.period_end, f.date_precision)
+        for f in Figure.objects.with_related()
+    }
+    december_16 = datetime.date(2024, 12, 16)
+    assert claims == {
+        ("ukraine-general-staff", "total", 765110, "exact", None, december_16, "day"),
+        ("ukraine-general-staff", "total", 1600, "approximately", december_16, december_16, "day"),
+        ("volodymyr-zelenskyy", "killed", 198000, "approximately", None, december_16, "year"),
+        ("volodymyr-zelenskyy", "injured", 550000, "approximately", None, december_16, "year"),
+        ("russia-government", "reservists-trained", 300000, "exact", None, december_16, "year"),
+    }
+    total = Figure.objects.get(value=765110)
+    assert total.quote in open(settings.BASE_DIR / "fixtures" / "02-founding-article.json").read()
+    assert "765,110 since February 24, 2022" in total.quote
+    assert "gives no date" in Figure.objects.get(value=198000).notes
+
+
+def test_a_second_load_adds_nothing(capsys):
+    load(capsys)
+    before = counts()
+    assert load(capsys) == "Shipped data: already loaded, nothing to add.\n"
+    assert counts() == before
+
+
+def test_a_second_load_keeps_what_curators_changed(capsys):
+    load(capsys)
+    Figure.objects.filter(value=198000).update(value=199000, notes="Corrected by a curator.")
+    Category.objects.filter(slug="killed").update(name="Dead", description="A curator's wording.")
+    Source.objects.filter(slug="ukraine-general-staff").update(url="")
+    load(capsys)
+    corrected = Figure.objects.get(claimed_by__slug="volodymyr-zelenskyy", category__slug="killed")
+    assert (corrected.value, corrected.notes) == (199000, "Corrected by a curator.")
+    assert Category.objects.get(slug="killed").name == "Dead"
+    assert Source.objects.get(slug="ukraine-general-staff").url == ""
+    assert Figure.objects.count() == 5
+
+
+def test_a_second_load_adds_only_what_is_missing(capsys):
+    load(capsys)
+    Figure.objects.filter(value=1600).delete()
+    assert load(capsys) == "Shipped data: added 1 figures.\n"
+    assert Figure.objects.filter(value=1600).count() == 1
+
+
+def test_a_broken_fixture_loads_nothing_and_says_why(tmp_path, settings):
+    good = json.loads((settings.FIXTURES_DIR / "01-vocabularies.json").read_text())
+    bad = [*good, {"model": "stats.party", "fields": {"slug": "x", "name": "X", "kind": "army", "country": ""}}]
+    (tmp_path / "01.json").write_text(json.dumps(bad))
+    settings.FIXTURES_DIR = tmp_path
+    with pytest.raises(CommandError, match="nothing was changed"):
+        call_command("load_shipped_data")
+    assert counts() == dict.fromkeys(counts(), 0)

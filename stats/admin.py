@@ -1,8 +1,8 @@
 """The curators' admin: scan, filter, search and correct claims, with their revisions."""
 
 from django.contrib import admin, messages
-from django.db import models
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html

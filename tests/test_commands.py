@@ -21,7 +21,7 @@ def test_createcurator_makes_a_staff_user_in_the_curators_group(capsys, client):
 
 def test_createcurator_refuses_an_existing_name():
     call_command("createcurator", "olena")
-    with pytest.raises(CommandError, match="A user named 'olena' already exists."):
+    with pytest.raises(CommandError, match=r"A user named 'olena' already exists\."):
         call_command("createcurator", "olena")
 
 

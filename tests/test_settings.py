@@ -94,7 +94,7 @@ def test_the_database_defaults_to_sqlite_and_reads_postgresql(monkeypatch):
 
 def test_a_postgresql_url_must_name_a_database(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
-    with pytest.raises(ImproperlyConfigured, match="^DATABASE_URL must name a database"):
+    with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_URL must name a database"):
         env_database("DATABASE_URL", default="")
 
 
@@ -113,5 +113,5 @@ def test_redis_url_is_optional(monkeypatch):
 def test_the_secret_key_has_a_default_only_in_debug(monkeypatch):
     monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
     assert env_secret_key("DJANGO_SECRET_KEY", debug=True, debug_default="dev") == "dev"
-    with pytest.raises(ImproperlyConfigured, match="^DJANGO_SECRET_KEY is required"):
+    with pytest.raises(ImproperlyConfigured, match=r"^DJANGO_SECRET_KEY is required"):
         env_secret_key("DJANGO_SECRET_KEY", debug=False, debug_default="dev")

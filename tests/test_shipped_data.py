@@ -2,7 +2,6 @@ import datetime
 import json
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from stats.models import Category, Conflict, Figure, Party, Report, Source
@@ -25,7 +24,8 @@ def test_it_loads_the_vocabularies_and_the_founding_articles_claims(capsys):
     assert load(capsys) == (
         "Shipped data: added 6 categories, 1 conflicts, 5 figures, 3 parties, 1 reports, 3 sources.\n"
     )
-    assert {category.slug for category in Category.objects.all()} >= {"killed", "injured", "total", "missing", "captured"}
+    slugs = set(Category.objects.values_list("slug", flat=True))
+    assert slugs == {"killed", "injured", "total", "missing", "captured", "reservists-trained"}
     report = Report.objects.get()
     assert (report.title, report.published_on, report.url, report.publisher) == (
         ARTICLE_TITLE, datetime.date(2024, 12, 16), None, None,
@@ -43,7 +43,6 @@ def test_it_loads_the_vocabularies_and_the_founding_articles_claims(capsys):
         ("russia-government", "reservists-trained", 300000, "exact", None, december_16, "year"),
     }
     total = Figure.objects.get(value=765110)
-    assert total.quote in open(settings.BASE_DIR / "fixtures" / "02-founding-article.json").read()
     assert "765,110 since February 24, 2022" in total.quote
     assert "gives no date" in Figure.objects.get(value=198000).notes
 

@@ -1,7 +1,8 @@
-"""URL configuration: the home page and the curators' admin."""
+"""URL configuration: the home page, the API and its documentation, and the curators' admin."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from stats.views import home
 
@@ -11,5 +12,12 @@ admin.site.index_title = "Claims and their sources"
 
 urlpatterns = [
     path("", home, name="home"),
+    path("api/v1/", include("stats.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "stats.api.errors.json_not_found"
+handler500 = "stats.api.errors.json_server_error"

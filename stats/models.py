@@ -4,7 +4,7 @@ import calendar
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django_countries.fields import CountryField
@@ -12,7 +12,14 @@ from simple_history.models import HistoricalRecords
 
 from stats.querysets import FigureQuerySet
 
-__all__ = ["Category", "Conflict", "Figure", "Party", "Report", "Source", "format_citation"]
+__all__ = ["MAX_COUNT", "Category", "Conflict", "Figure", "Party", "Report", "Source", "format_citation"]
+
+# Larger than any population; it keeps values within what SQLite, PostgreSQL and JSON clients all hold exactly.
+MAX_COUNT = 10_000_000_000
+COUNT_VALIDATORS = [
+    MinValueValidator(0, "The value cannot be negative."),
+    MaxValueValidator(MAX_COUNT, f"The value cannot be above {MAX_COUNT:,}."),
+]
 
 
 def slug_unique(model_name: str) -> models.UniqueConstraint:
@@ -356,9 +363,13 @@ class Figure(models.Model):
     report = models.ForeignKey(
         Report, on_delete=models.PROTECT, related_name="figures", help_text="Where the claim was recorded."
     )
-    value = models.BigIntegerField(help_text="The best figure the claim gives.")
-    value_low = models.BigIntegerField(null=True, blank=True, help_text="Lower end of the range given, if any.")
-    value_high = models.BigIntegerField(null=True, blank=True, help_text="Upper end of the range given, if any.")
+    value = models.BigIntegerField(validators=COUNT_VALIDATORS, help_text="The best figure the claim gives.")
+    value_low = models.BigIntegerField(
+        null=True, blank=True, validators=COUNT_VALIDATORS, help_text="Lower end of the range given, if any."
+    )
+    value_high = models.BigIntegerField(
+        null=True, blank=True, validators=COUNT_VALIDATORS, help_text="Upper end of the range given, if any."
+    )
     qualifier = models.CharField(
         max_length=20,
         choices=Qualifier.choices,

@@ -1,6 +1,7 @@
 """Read paths over figures, as QuerySet methods."""
 
-from django.db import models
+from django.apps import apps
+from django.db import connection, models
 
 
 class FigureQuerySet(models.QuerySet):
@@ -47,3 +48,18 @@ class FigureQuerySet(models.QuerySet):
             .order_by("-period_end", "-report__published_on", "-recorded_at", "-id")
             .first()
         )
+
+
+def data_version() -> str:
+    """Return the time of the latest write of any claims data, from the revision tables (deletions included)."""
+    tables = [
+        model._meta.db_table
+        for model in apps.get_app_config("stats").get_models()
+        if model._meta.db_table.startswith("stats_historical")
+    ]
+    quote = connection.ops.quote_name
+    union = " UNION ALL ".join(f"SELECT MAX(history_date) AS changed FROM {quote(table)}" for table in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(changed) FROM ({union}) AS versions")
+        (latest,) = cursor.fetchone()
+    return str(latest)

@@ -5,6 +5,10 @@ from pathlib import Path
 
 from django.core import serializers
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from stats.models import Category, Conflict, Figure, Party, Report, Source
 
 
 @transaction.atomic
@@ -25,3 +29,22 @@ def shipped_data_load(*, directory: Path) -> Counter:
                 row.save()
                 added[row._meta.verbose_name_plural] += 1
     return added
+
+
+def figures_touch(*, changed) -> int:
+    """Mark as updated now the figures whose JSON shows `changed` (its slug, name, title…); return how many.
+
+    A figure's representation and citation include its conflict, party, category, claimant and report (with the
+    report's publisher), so a change to one of them is a change of the figure for `updated_since` and ETags.
+    """
+    shown_as = {
+        Conflict: Q(conflict=changed),
+        Party: Q(party=changed),
+        Category: Q(category=changed),
+        Report: Q(report=changed),
+        Source: Q(claimed_by=changed) | Q(report__publisher=changed),
+    }
+    condition = shown_as.get(type(changed))
+    if condition is None:
+        return 0
+    return Figure.objects.filter(condition).update(updated_at=timezone.now())

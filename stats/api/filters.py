@@ -1,0 +1,307 @@
+"""Query-parameter filters, one FilterSet per model; their help text becomes the API documentation."""
+
+import django_filters
+from django import forms
+from django.core.validators import validate_slug
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from stats.models import (
+    MAX_COUNT,
+    Basis,
+    Category,
+    Conflict,
+    DatePrecision,
+    Figure,
+    Party,
+    PartyKind,
+    Report,
+    Source,
+    SourceKind,
+)
+
+MAX_LIST_VALUES = 50
+MAX_QUERY_LENGTH = 200
+DATE_FORMATS = ["%Y-%m-%d"]
+
+
+class CommaSeparatedField(forms.Field):
+    """A comma-separated list of values: `killed,injured`."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return []
+        items = [item.strip() for item in str(value).split(",")]
+        if any(not item for item in items):
+            raise forms.ValidationError("Separate values with single commas; an empty value is not allowed.")
+        if len(items) > MAX_LIST_VALUES:
+            raise forms.ValidationError(f"Give at most {MAX_LIST_VALUES} values.")
+        return items
+
+
+class SlugListField(CommaSeparatedField):
+    """Slugs of existing rows, resolved to their ids; an unknown slug is an error, not an empty result."""
+
+    def __init__(self, *, queryset, **kwargs):
+        self.queryset = queryset
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        slugs = super().clean(value)
+        if not slugs:
+            return None
+        for slug in slugs:
+            validate_slug(slug)
+        found = dict(self.queryset.filter(slug__in=slugs).values_list("slug", "pk"))
+        unknown = [slug for slug in slugs if slug not in found]
+        if unknown:
+            name = self.queryset.model._meta.verbose_name
+            raise forms.ValidationError(f"No {name} has the slug {', '.join(repr(s) for s in unknown)}.")
+        return [found[slug] for slug in slugs]
+
+
+class ChoiceListField(CommaSeparatedField):
+    def __init__(self, *, choices, **kwargs):
+        self.valid = [value for value, _label in choices]
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        values = super().clean(value)
+        wrong = [v for v in values if v not in self.valid]
+        if wrong:
+            raise forms.ValidationError(
+                f"{', '.join(repr(v) for v in wrong)} is not one of: {', '.join(self.valid)}."
+            )
+        return values or None
+
+
+class StrictBooleanField(forms.Field):
+    """Exactly `true` or `false`."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError("Use true or false.")
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SlugListFilter(django_filters.Filter):
+    field_class = SlugListField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ChoiceListFilter(django_filters.Filter):
+    field_class = ChoiceListField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_COUNT})
+class CountFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=0, max_value=MAX_COUNT, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+class IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+
+
+class WordsFilter(django_filters.CharFilter):
+    """Rows containing every word, in any of `fields`, ignoring case."""
+
+    def __init__(self, *args, search_fields, **kwargs):
+        self.search_fields = search_fields
+        super().__init__(*args, max_length=MAX_QUERY_LENGTH, **kwargs)
+
+    def filter(self, qs, value):
+        for word in value.split():
+            qs = qs.filter(Q(*[Q(**{f"{field}__icontains": word}) for field in self.search_fields], _connector=Q.OR))
+        return qs
+
+
+def slug_filter(model, field_name: str, help_text: str) -> SlugListFilter:
+    return SlugListFilter(field_name=field_name, queryset=model.objects.all(), help_text=help_text)
+
+
+def date_filter(field_name: str, lookup_expr: str, help_text: str) -> django_filters.DateFilter:
+    return django_filters.DateFilter(
+        field_name=field_name, lookup_expr=lookup_expr, input_formats=DATE_FORMATS, help_text=help_text
+    )
+
+
+class FigureFilterSet(django_filters.FilterSet):
+    conflict = slug_filter(
+        Conflict, "conflict_id", "Conflict slug, e.g. `russia-ukraine`; several separated by commas."
+    )
+    party = slug_filter(
+        Party, "party_id", "Whose casualties: party slug, e.g. `russia-armed-forces`; several separated by commas."
+    )
+    category = slug_filter(
+        Category,
+        "category_id",
+        "What is counted: category slug (`killed`, `injured`, `total`, `missing`, `captured`, …); several separated "
+        "by commas.",
+    )
+    claimed_by = slug_filter(
+        Source,
+        "claimed_by_id",
+        "According to whom: source slug, e.g. `ukraine-general-staff`; several separated by commas.",
+    )
+    publisher = slug_filter(
+        Source, "report__publisher_id", "Slug of the source that published the report; several separated by commas."
+    )
+    report = IdFilter(field_name="report_id", lookup_expr="exact", help_text="Id of the report the claim appeared in.")
+    qualifier = ChoiceListFilter(
+        field_name="qualifier",
+        choices=Figure.Qualifier.choices,
+        help_text="How the source hedged the number: `exact`, `approximately`, `at_least`, `at_most`; several "
+        "separated by commas.",
+    )
+    basis = ChoiceListFilter(
+        field_name="basis",
+        choices=Basis.choices,
+        help_text="`claimed` (a statement by a source), `estimated` (an analytical estimate) or `confirmed` (a "
+        "verified or named count); several separated by commas.",
+    )
+    date_precision = ChoiceListFilter(
+        field_name="date_precision",
+        choices=DatePrecision.choices,
+        help_text="How exactly `period_end` is known: `day`, `month`, `year`; several separated by commas.",
+    )
+    period_end_after = date_filter(
+        "period_end", "gte", "Counts up to this day or later (`period_end` ≥ it), as YYYY-MM-DD. The date a count "
+        "refers to, not the day it was published."
+    )
+    period_end_before = date_filter(
+        "period_end", "lte", "Counts up to this day or earlier (`period_end` ≤ it), as YYYY-MM-DD."
+    )
+    published_after = date_filter(
+        "report__published_on", "gte", "Reports published on this day or later, as YYYY-MM-DD."
+    )
+    published_before = date_filter(
+        "report__published_on", "lte", "Reports published on this day or earlier, as YYYY-MM-DD."
+    )
+    value_min = CountFilter(field_name="value", lookup_expr="gte", help_text="Only values of at least this number.")
+    value_max = CountFilter(field_name="value", lookup_expr="lte", help_text="Only values of at most this number.")
+    cumulative = StrictBooleanFilter(
+        field_name="period_start",
+        lookup_expr="isnull",
+        help_text="`true`: only totals since the conflict began; `false`: only counts over a given period (a day, "
+        "a month…).",
+    )
+    independent = StrictBooleanFilter(
+        field_name="claimed_by__affiliation",
+        lookup_expr="isnull",
+        help_text="`true`: only claims by sources affiliated with none of the parties; `false`: only claims by "
+        "sources speaking for a party.",
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only figures changed at or after this ISO 8601 time, e.g. `2024-12-17T08:00:00Z`: to keep a "
+        "copy up to date (pair it with `/api/v1/figures/deleted/`).",
+    )
+    q = WordsFilter(
+        search_fields=["quote", "notes", "report__title"],
+        help_text="Words that must all appear (ignoring case) in the quote, the notes or the report's title.",
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=[
+            ("period_end", "period_end"),
+            ("value", "value"),
+            ("report__published_on", "published_on"),
+            ("updated_at", "updated_at"),
+            ("id", "id"),
+        ],
+        help_text="Sort by `period_end`, `value`, `published_on`, `updated_at` or `id`, `-` before a field for "
+        "descending; several separated by commas. Default `-period_end`; ties are broken by `id`.",
+    )
+
+    class Meta:
+        model = Figure
+        fields = []
+
+
+class ConflictFilterSet(django_filters.FilterSet):
+    q = WordsFilter(search_fields=["name", "description"], help_text="Words in the name or description.")
+
+    class Meta:
+        model = Conflict
+        fields = []
+
+
+class PartyFilterSet(django_filters.FilterSet):
+    kind = ChoiceListFilter(
+        field_name="kind", choices=PartyKind.choices,
+        help_text="`armed_forces`, `armed_group`, `civilians`, `population` or `other`; several separated by commas.",
+    )
+    country = django_filters.CharFilter(
+        field_name="country", lookup_expr="iexact", max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. `UA`."
+    )
+
+    class Meta:
+        model = Party
+        fields = []
+
+
+class SourceFilterSet(django_filters.FilterSet):
+    kind = ChoiceListFilter(
+        field_name="kind", choices=SourceKind.choices,
+        help_text="`government`, `military`, `international_organization`, `ngo`, `media`, `research` or "
+        "`individual`; several separated by commas.",
+    )
+    country = django_filters.CharFilter(
+        field_name="country", lookup_expr="iexact", max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. `UA`."
+    )
+    affiliation = slug_filter(
+        Party, "affiliation_id", "Sources speaking for this party (slug); several separated by commas."
+    )
+    independent = StrictBooleanFilter(
+        field_name="affiliation", lookup_expr="isnull",
+        help_text="`true`: sources affiliated with none of the parties; `false`: sources speaking for a party.",
+    )
+
+    class Meta:
+        model = Source
+        fields = []
+
+
+class CategoryFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Category
+        fields = []
+
+
+class ReportFilterSet(django_filters.FilterSet):
+    publisher = slug_filter(
+        Source, "publisher_id", "Slug of the source that published it; several separated by commas."
+    )
+    published_after = date_filter("published_on", "gte", "Published on this day or later, as YYYY-MM-DD.")
+    published_before = date_filter("published_on", "lte", "Published on this day or earlier, as YYYY-MM-DD.")
+    q = WordsFilter(search_fields=["title", "summary"], help_text="Words that must all appear in the title or summary.")
+
+    class Meta:
+        model = Report
+        fields = []

@@ -1,0 +1,202 @@
+"""Pages of any list: `page` and `page_size`, and a keyset `cursor` in `next` so that deep pages stay fast."""
+
+import datetime
+from functools import reduce
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.db.models.constants import LOOKUP_SEP
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from stats.api.errors import PageNotFound, ParameterError
+
+CURSOR_SALT = "conflictdata.pagination.cursor"
+
+
+def ordering_with_tiebreak(queryset) -> list[tuple[str, bool]]:
+    """Return the queryset's ordering as (path, descending) pairs, ending with the primary key.
+
+    Ties are broken by `id` in the direction of the first ordering field, so that every row has one place.
+    """
+    names = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
+    ordering = [(name.lstrip("-"), name.startswith("-")) for name in names]
+    ordering = [("id" if path == "pk" else path, descending) for path, descending in ordering]
+    if not any(path == "id" for path, _descending in ordering):
+        ordering.append(("id", ordering[0][1] if ordering else False))
+    return ordering
+
+
+def order_by_args(ordering: list[tuple[str, bool]]) -> list[str]:
+    return [f"-{path}" if descending else path for path, descending in ordering]
+
+
+def value_at(row, path: str):
+    """Return the value at `report__published_on`-style `path` of a model instance or a dict row."""
+    if isinstance(row, dict):
+        return row[path]
+    return reduce(getattr, path.split(LOOKUP_SEP), row)
+
+
+def model_field(model, path: str):
+    *relations, name = path.split(LOOKUP_SEP)
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
+
+
+def after(ordering: list[tuple[str, bool]], keys: list) -> Q:
+    """Return the condition for rows that come after `keys` in `ordering` (a keyset, or seek, condition)."""
+    condition = None
+    for index in reversed(range(len(ordering))):
+        path, descending = ordering[index]
+        step = Q(**{f"{path}__{'lt' if descending else 'gt'}": keys[index]})
+        condition = step if condition is None else step | (Q(**{path: keys[index]}) & condition)
+    return condition
+
+
+def encode_key(value):
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+class KeysetPagination(BasePagination):
+    """Numbered pages whose `next` link seeks from the last row instead of counting rows from the start."""
+
+    page_size = 100
+    max_page_size = 1000
+    page_query_param = "page"
+    page_size_query_param = "page_size"
+    cursor_query_param = "cursor"
+
+    def query_parameters(self) -> set[str]:
+        return {self.page_query_param, self.page_size_query_param, self.cursor_query_param}
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ParameterError(
+                {self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def get_page_number(self, request) -> int:
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
+            raise ParameterError({self.page_query_param: ["Give a whole number from 1 up."]})
+        return int(raw)
+
+    def decode_cursor(self, raw: str, ordering, model) -> tuple[int, list]:
+        message = "This cursor is not valid for this list: follow the `next` link as given, or start from page 1."
+        try:
+            cursor = signing.loads(raw, salt=CURSOR_SALT)
+            page_number, names, keys = cursor["n"], cursor["o"], cursor["k"]
+            if names != order_by_args(ordering) or not isinstance(page_number, int) or len(keys) != len(ordering):
+                raise ValueError("ordering changed")
+            keys = [model_field(model, path).to_python(key) for (path, _desc), key in zip(ordering, keys, strict=True)]
+        except (signing.BadSignature, ValueError, TypeError, KeyError, ValidationError):
+            raise ParameterError({self.cursor_query_param: [message]}) from None
+        return page_number, keys
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        params = request.query_params
+        if self.cursor_query_param in params and self.page_query_param in params:
+            raise ParameterError({self.cursor_query_param: ["Give either cursor or page, not both."]})
+        self.page_size_value = self.get_page_size(request)
+        ordering = ordering_with_tiebreak(queryset)
+        queryset = queryset.order_by(*order_by_args(ordering))
+        self.count = queryset.count()
+
+        if self.cursor_query_param in params:
+            self.page_number, keys = self.decode_cursor(params[self.cursor_query_param], ordering, queryset.model)
+            rows = list(queryset.filter(after(ordering, keys))[: self.page_size_value])
+        else:
+            self.page_number = self.get_page_number(request)
+            offset = (self.page_number - 1) * self.page_size_value
+            rows = list(queryset[offset : offset + self.page_size_value])
+
+        last_page = max(1, -(-self.count // self.page_size_value))
+        if not rows and self.page_number > 1:
+            raise PageNotFound(
+                f"Page {self.page_number} is past the end: there {'is' if last_page == 1 else 'are'} "
+                f"{last_page} page{'' if last_page == 1 else 's'} of {self.page_size_value}."
+            )
+        self.has_next = self.page_number < last_page and len(rows) == self.page_size_value
+        self.next_cursor = None
+        if self.has_next:
+            last = rows[-1]
+            self.next_cursor = signing.dumps(
+                {
+                    "n": self.page_number + 1,
+                    "o": order_by_args(ordering),
+                    "k": [encode_key(value_at(last, path)) for path, _descending in ordering],
+                },
+                salt=CURSOR_SALT,
+                compress=True,
+            )
+        return rows
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        return replace_query_param(url, self.cursor_query_param, self.next_cursor)
+
+    def get_previous_link(self) -> str | None:
+        if self.page_number <= 1:
+            return None
+        url = remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
+        if self.page_number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.page_number - 1)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {"count": self.count, "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["count", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer", "description": "How many rows match, in all pages.", "example": 1626},
+                "next": {
+                    "type": "string", "nullable": True, "format": "uri",
+                    "description": "The next page's full address, or null on the last page. Follow it as given.",
+                },
+                "previous": {
+                    "type": "string", "nullable": True, "format": "uri",
+                    "description": "The previous page's full address, or null on the first page.",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_query_param, "required": False, "in": "query",
+                "description": "Page number, from 1. A page past the end is a 404.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 10**17},
+            },
+            {
+                "name": self.page_size_query_param, "required": False, "in": "query",
+                "description": f"Rows per page, from 1 to {self.max_page_size} (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+            {
+                "name": self.cursor_query_param, "required": False, "in": "query",
+                "description": "Opaque position carried by `next` links; not to be written by hand. "
+                "Not together with `page`.",
+                "schema": {"type": "string"},
+            },
+        ]

@@ -1,0 +1,108 @@
+"""One ModelSerializer per model; relations read and write as slugs (a figure's report as its id)."""
+
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from stats.api.errors import model_errors
+from stats.models import Category, Conflict, Figure, Party, Report, Source
+
+
+class ModelCleanSerializer(serializers.ModelSerializer):
+    """Validate writes with the model's own `full_clean()`: the constraints and messages the admin uses."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        # Uniqueness is the model's to check (its named constraints), not DRF's copy of them.
+        field_kwargs["validators"] = [
+            validator for validator in field_kwargs.get("validators", []) if not isinstance(validator, UniqueValidator)
+        ]
+        return field_class, field_kwargs
+
+    def validate(self, attrs):
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        instance = self.instance if self.instance is not None else self.Meta.model()
+        for name, value in attrs.items():
+            setattr(instance, name, value)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(model_errors(error)) from None
+        # full_clean() may normalise (a null period_start, an address stored as null): save what it settled on.
+        return {name: getattr(instance, name) for name in attrs}
+
+
+def slug_relation(model, **kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(slug_field="slug", queryset=model.objects.all(), **kwargs)
+
+
+class ConflictSerializer(ModelCleanSerializer):
+    class Meta:
+        model = Conflict
+        fields = ["slug", "name", "started_on", "ended_on", "description"]
+        validators = []
+
+
+class PartySerializer(ModelCleanSerializer):
+    class Meta:
+        model = Party
+        fields = ["slug", "name", "kind", "country"]
+        validators = []
+
+
+class SourceSerializer(ModelCleanSerializer):
+    affiliation = slug_relation(
+        Party, allow_null=True, required=False,
+        help_text="Slug of the party this source belongs to or speaks for; null when it is independent of the "
+        "belligerents.",
+    )
+    independent = serializers.BooleanField(read_only=True, help_text="True when the source has no affiliation.")
+
+    class Meta:
+        model = Source
+        fields = ["slug", "name", "kind", "country", "affiliation", "independent", "url", "description"]
+        validators = []
+
+
+class CategorySerializer(ModelCleanSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "description"]
+        validators = []
+
+
+class ReportSerializer(ModelCleanSerializer):
+    publisher = slug_relation(
+        Source, allow_null=True, required=False, help_text="Slug of the source that published the report."
+    )
+
+    class Meta:
+        model = Report
+        fields = ["id", "title", "url", "archived_url", "publisher", "published_on", "language", "summary"]
+        validators = []
+
+
+class FigureSerializer(ModelCleanSerializer):
+    conflict = slug_relation(Conflict, help_text="Slug of the conflict.")
+    party = slug_relation(Party, help_text="Slug of the party whose casualties are counted.")
+    category = slug_relation(Category, help_text="Slug of what is counted: killed, injured, total, …")
+    claimed_by = slug_relation(Source, help_text="Slug of the source making the claim.")
+    report = serializers.PrimaryKeyRelatedField(
+        queryset=Report.objects.all(), help_text="Id of the report the claim was recorded from."
+    )
+    cumulative = serializers.BooleanField(
+        read_only=True, help_text="True when the count runs from the start of the conflict (period_start is null)."
+    )
+    citation = serializers.CharField(
+        read_only=True,
+        help_text="One sentence to cite this figure by: who claimed what, up to when, and in which report.",
+    )
+
+    class Meta:
+        model = Figure
+        fields = [
+            "id", "conflict", "party", "category", "claimed_by", "report", "value", "value_low", "value_high",
+            "qualifier", "basis", "period_start", "period_end", "date_precision", "cumulative", "quote", "notes",
+            "citation", "recorded_at", "updated_at",
+        ]
+        validators = []

@@ -1,0 +1,3 @@
+from stats.api.views import router
+
+urlpatterns = router.urls

@@ -1,0 +1,274 @@
+"""The API's views: declarative ViewSets over the claims, with strict parameters, ETags and a CSV export."""
+
+import csv
+import hashlib
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import renderers, routers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from stats.api import filters, serializers
+from stats.api.errors import ParameterError, PreconditionFailed
+from stats.models import Category, Conflict, Figure, Party, Report, Source
+from stats.querysets import data_version
+from stats.services import figures_touch
+
+EXPORT_COLUMNS = [
+    "id", "conflict", "party", "category", "claimed_by", "value", "value_low", "value_high", "qualifier", "basis",
+    "period_start", "period_end", "date_precision", "report_title", "report_url", "report_published_on",
+    "publisher", "quote", "notes", "updated_at",
+]
+# The ORM path of each export column, in the same order.
+EXPORT_PATHS = [
+    "id", "conflict__slug", "party__slug", "category__slug", "claimed_by__slug", "value", "value_low", "value_high",
+    "qualifier", "basis", "period_start", "period_end", "date_precision", "report__title", "report__url",
+    "report__published_on", "report__publisher__slug", "quote", "notes", "updated_at",
+]
+LIST_ACTIONS = {"list", "export"}
+
+
+def etag_for(*parts) -> str:
+    return '"' + hashlib.blake2b("|".join(str(part) for part in parts).encode(), digest_size=16).hexdigest() + '"'
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+class StrictQueryMixin:
+    """Refuse query parameters the endpoint does not know, repeated ones and NUL bytes, naming them."""
+
+    def known_query_parameters(self) -> set[str]:
+        known = {"format"}
+        if self.action in LIST_ACTIONS:
+            filterset_class = getattr(self, "filterset_class", None)
+            if filterset_class is not None:
+                known |= set(filterset_class.base_filters)
+            if self.action == "list" and self.paginator is not None:
+                known |= self.paginator.query_parameters()
+        return known
+
+    def check_query_parameters(self, request) -> None:
+        known = self.known_query_parameters()
+        errors = {}
+        for name, values in request.query_params.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                errors[name.replace("\x00", "\\x00")] = ["NUL characters are not allowed."]
+            elif name not in known:
+                errors[name] = [f"Unknown parameter. This endpoint takes: {', '.join(sorted(known))}."]
+            elif len(values) > 1:
+                errors[name] = ["Give this parameter once; separate several values with commas."]
+        if errors:
+            raise ParameterError(errors)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.check_query_parameters(request)
+
+
+class ConditionalMixin:
+    """ETags from the data's version, 304 for a current copy, 412 for a write against a stale one."""
+
+    etag_related: list[str] = []
+
+    def list_etag(self, request) -> str:
+        return etag_for(data_version(), request.get_full_path(), request.accepted_media_type)
+
+    def object_version(self, instance) -> str:
+        related = [getattr(instance, name) for name in self.etag_related if getattr(instance, f"{name}_id")]
+        versions = [
+            row.history.values_list("history_date", flat=True).order_by("-history_date").first()
+            for row in [instance, *related]
+        ]
+        return max(str(version) for version in versions)
+
+    def object_etag(self, instance) -> str:
+        return etag_for(type(instance).__name__, instance.pk, self.object_version(instance))
+
+    def not_modified(self, request, etag: str):
+        if etag_matches(request.headers.get("If-None-Match"), etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return None
+
+    def get_object(self):
+        instance = super().get_object()
+        if self.request.method in {"PUT", "PATCH", "DELETE"}:
+            if_match = self.request.headers.get("If-Match")
+            if if_match and not etag_matches(if_match, self.object_etag(instance)):
+                raise PreconditionFailed()
+        return instance
+
+    def list(self, request, *args, **kwargs):
+        etag = self.list_etag(request)
+        response = self.not_modified(request, etag) or super().list(request, *args, **kwargs)
+        response["ETag"] = etag
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        etag = self.object_etag(instance)
+        response = self.not_modified(request, etag) or Response(self.get_serializer(instance).data)
+        response["ETag"] = etag
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            # Every error is JSON, whatever the client asked for.
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        elif response.status_code in {200, 201} and request.method in {"PUT", "PATCH", "POST"}:
+            instance = getattr(self, "written", None)
+            if instance is not None:
+                response["ETag"] = self.object_etag(instance)
+        return response
+
+
+class ClaimsViewSet(StrictQueryMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """Base of every resource: reads for everyone, writes for curators, strict and conditional."""
+
+    def perform_create(self, serializer):
+        self.written = serializer.save()
+
+    def perform_update(self, serializer):
+        self.written = serializer.save()
+        figures_touch(changed=self.written)
+
+
+class ConflictViewSet(ClaimsViewSet):
+    queryset = Conflict.objects.all()
+    serializer_class = serializers.ConflictSerializer
+    filterset_class = filters.ConflictFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+
+class PartyViewSet(ClaimsViewSet):
+    queryset = Party.objects.all()
+    serializer_class = serializers.PartySerializer
+    filterset_class = filters.PartyFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+
+class SourceViewSet(ClaimsViewSet):
+    queryset = Source.objects.select_related("affiliation")
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filters.SourceFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    etag_related = ["affiliation"]
+
+
+class CategoryViewSet(ClaimsViewSet):
+    queryset = Category.objects.all()
+    serializer_class = serializers.CategorySerializer
+    filterset_class = filters.CategoryFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+
+class ReportViewSet(ClaimsViewSet):
+    queryset = Report.objects.select_related("publisher")
+    serializer_class = serializers.ReportSerializer
+    filterset_class = filters.ReportFilterSet
+    lookup_value_regex = r"[0-9]{1,18}"
+    etag_related = ["publisher"]
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class Echo:
+    """A file-like object whose write() returns the line, for csv.writer inside a generator."""
+
+    def write(self, value):
+        return value
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List figures (claims)",
+        description="Every claim that matches the filters, newest `period_end` first. Combine `party`, `category` "
+        "and `claimed_by` to follow one source's count of one quantity; `cumulative=true` keeps totals since the "
+        "conflict began.",
+    ),
+    retrieve=extend_schema(summary="One figure"),
+)
+class FigureViewSet(ClaimsViewSet):
+    queryset = Figure.objects.with_related()
+    serializer_class = serializers.FigureSerializer
+    filterset_class = filters.FigureFilterSet
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def object_version(self, instance) -> str:
+        return str(instance.updated_at)
+
+    @extend_schema(
+        summary="Export figures as CSV",
+        description="Every figure matching the same filters as the list, as one CSV file (UTF-8, header row), "
+        "without pages. The columns are the ones `manage.py import_figures` reads, so an export loads back "
+        "unchanged.",
+        responses={
+            (200, "text/csv"): OpenApiResponse(description="CSV with the columns: " + ", ".join(EXPORT_COLUMNS)),
+        },
+    )
+    @action(detail=False, methods=["get"], renderer_classes=[CSVRenderer], pagination_class=None)
+    def export(self, request):
+        etag = self.list_etag(request)
+        not_modified = self.not_modified(request, etag)
+        if not_modified is not None:
+            not_modified["ETag"] = etag
+            return not_modified
+        rows = self.filter_queryset(Figure.objects.all()).values_list(*EXPORT_PATHS)
+        writer = csv.writer(Echo())
+
+        def lines():
+            yield writer.writerow(EXPORT_COLUMNS)
+            for row in rows.iterator(chunk_size=2000):
+                yield writer.writerow(["" if value is None else value for value in row])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d")
+        response["Content-Disposition"] = f'attachment; filename="conflictdata-figures-{stamp}.csv"'
+        response["ETag"] = etag
+        return response
+
+
+class APIRootView(StrictQueryMixin, routers.APIRootView):
+    """The resources of conflictdata's API. Reads are public; writes need a curator's token."""
+
+    action = "root"
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response.data["figures_export"] = request.build_absolute_uri("figures/export/")
+        response.data["schema"] = request.build_absolute_uri("/api/schema/")
+        response.data["docs"] = request.build_absolute_uri("/api/docs/")
+        return response
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = APIRootView
+
+
+router = Router()
+router.register("conflicts", ConflictViewSet)
+router.register("parties", PartyViewSet)
+router.register("sources", SourceViewSet)
+router.register("categories", CategoryViewSet)
+router.register("reports", ReportViewSet)
+router.register("figures", FigureViewSet)

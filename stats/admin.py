@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from stats.models import DUPLICATE_CLAIM_MESSAGE, Category, Conflict, Figure, Party, Report, Source
+from stats.services import figures_touch
 
 
 def warn_if_lower_than_preceding(request, figure: Figure) -> None:
@@ -31,6 +32,11 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 class CuratedAdmin(SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            figures_touch(changed=obj)
 
 
 @admin.register(Conflict)

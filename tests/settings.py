@@ -7,3 +7,6 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-never-used-els
 from conflictdata.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The test client's host and schemathesis's WSGI client's host.
+ALLOWED_HOSTS = ["testserver", "localhost"]

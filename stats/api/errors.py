@@ -81,7 +81,7 @@ def exception_handler(exc, context):
         exc = InUse(
             f"This {name} cannot be deleted: {describe_users(objects)} still use it. Change or delete them first."
         )
-    elif isinstance(exc, IntegrityError):
+    elif isinstance(exc, IntegrityError) and context["request"].method not in ("GET", "HEAD", "OPTIONS"):
         exc = InUse(f"The change conflicts with the data as it is now (another write may have come first): {exc}")
 
     response = drf_exception_handler(exc, context)

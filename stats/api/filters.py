@@ -57,7 +57,10 @@ class SlugListField(CommaSeparatedField):
         unknown = [slug for slug in slugs if slug not in found]
         if unknown:
             name = self.queryset.model._meta.verbose_name
-            raise forms.ValidationError(f"No {name} has the slug {', '.join(repr(s) for s in unknown)}.")
+            raise forms.ValidationError(
+                "No %(name)s has the slug %(slugs)s.",
+                params={"name": name, "slugs": ", ".join(repr(slug) for slug in unknown)},
+            )
         return [found[slug] for slug in slugs]
 
 
@@ -70,8 +73,10 @@ class ChoiceListField(CommaSeparatedField):
         values = super().clean(value)
         wrong = [v for v in values if v not in self.valid]
         if wrong:
+            # User input goes in params, never into the message itself (django-filter %-formats it).
             raise forms.ValidationError(
-                f"{', '.join(repr(v) for v in wrong)} is not one of: {', '.join(self.valid)}."
+                "%(wrong)s is not one of: %(valid)s.",
+                params={"wrong": ", ".join(repr(v) for v in wrong), "valid": ", ".join(self.valid)},
             )
         return values or None
 

@@ -121,7 +121,7 @@ class KeysetPagination(BasePagination):
         else:
             self.page_number = self.get_page_number(request)
             offset = (self.page_number - 1) * self.page_size_value
-            rows = list(queryset[offset : offset + self.page_size_value])
+            rows = list(queryset[offset : offset + self.page_size_value]) if offset < self.count else []
 
         last_page = max(1, -(-self.count // self.page_size_value))
         if not rows and self.page_number > 1:

@@ -1,5 +1,8 @@
 """One ModelSerializer per model; relations read and write as slugs (a figure's report as its id)."""
 
+from django.db import models
+from django_countries.serializer_fields import CountryField
+from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
@@ -7,11 +10,81 @@ from stats.api.errors import model_errors
 from stats.models import Category, Conflict, Figure, Party, Report, Source
 
 
-class ModelCleanSerializer(serializers.ModelSerializer):
+class StrictTypes:
+    """Refuse JSON of the wrong type instead of coercing it (a number where text belongs, "5" for 5)."""
+
+    accepted_types: tuple[type, ...] = (str,)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, self.accepted_types):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CharField(StrictTypes, serializers.CharField):
+    pass
+
+
+class SlugField(StrictTypes, serializers.SlugField):
+    pass
+
+
+class URLField(StrictTypes, serializers.URLField):
+    pass
+
+
+class DateField(serializers.DateField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(data)
+
+
+class IntegerField(StrictTypes, serializers.IntegerField):
+    accepted_types = (int,)
+
+
+class StrictCountryField(CountryField):
+    """An ISO 3166-1 alpha-2 code as text ("" for none); not the {"code": …} object django-countries also takes."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class SlugRelation(StrictTypes, serializers.SlugRelatedField):
+    """A relation written and read as the related row's slug; "" is not a slug (send null for none)."""
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            self.fail("invalid")
+        return super().run_validation(data)
+
+
+class IdRelation(StrictTypes, serializers.PrimaryKeyRelatedField):
+    accepted_types = (int,)
+    default_error_messages = {**serializers.PrimaryKeyRelatedField.default_error_messages, "invalid": "Give an id."}
+
+
+class ModelCleanSerializer(CountryFieldMixin, serializers.ModelSerializer):
     """Validate writes with the model's own `full_clean()`: the constraints and messages the admin uses."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: CharField,
+        models.TextField: CharField,
+        models.SlugField: SlugField,
+        models.URLField: URLField,
+        models.DateField: DateField,
+        models.BigIntegerField: IntegerField,
+        models.IntegerField: IntegerField,
+    }
 
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if field_class is CountryField:
+            field_class = StrictCountryField
         # Uniqueness is the model's to check (its named constraints), not DRF's copy of them.
         field_kwargs["validators"] = [
             validator for validator in field_kwargs.get("validators", []) if not isinstance(validator, UniqueValidator)
@@ -32,8 +105,8 @@ class ModelCleanSerializer(serializers.ModelSerializer):
         return {name: getattr(instance, name) for name in attrs}
 
 
-def slug_relation(model, **kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="slug", queryset=model.objects.all(), **kwargs)
+def slug_relation(model, **kwargs) -> SlugRelation:
+    return SlugRelation(slug_field="slug", queryset=model.objects.all(), **kwargs)
 
 
 class ConflictSerializer(ModelCleanSerializer):
@@ -87,9 +160,7 @@ class FigureSerializer(ModelCleanSerializer):
     party = slug_relation(Party, help_text="Slug of the party whose casualties are counted.")
     category = slug_relation(Category, help_text="Slug of what is counted: killed, injured, total, …")
     claimed_by = slug_relation(Source, help_text="Slug of the source making the claim.")
-    report = serializers.PrimaryKeyRelatedField(
-        queryset=Report.objects.all(), help_text="Id of the report the claim was recorded from."
-    )
+    report = IdRelation(queryset=Report.objects.all(), help_text="Id of the report the claim was recorded from.")
     cumulative = serializers.BooleanField(
         read_only=True, help_text="True when the count runs from the start of the conflict (period_start is null)."
     )

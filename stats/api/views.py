@@ -65,12 +65,15 @@ class StrictQueryMixin:
                 errors[name] = [f"Unknown parameter. This endpoint takes: {', '.join(sorted(known))}."]
             elif len(values) > 1:
                 errors[name] = ["Give this parameter once; separate several values with commas."]
+            elif not values[0]:
+                errors[name] = ["Give a value, or leave the parameter out."]
         if errors:
             raise ParameterError(errors)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.check_query_parameters(request)
+        if getattr(self, request.method.lower(), None) is not None:  # otherwise DRF answers 405
+            self.check_query_parameters(request)
 
 
 class ConditionalMixin:

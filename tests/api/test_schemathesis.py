@@ -1,0 +1,33 @@
+"""The whole OpenAPI schema fuzzed against the app (schemathesis), as an anonymous client and as a curator."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from conflictdata.wsgi import application
+from tests.factories import FigureFactory
+
+# A well-formed but unknown slug is rightly a 400, so "valid data is accepted" cannot hold for generated slugs.
+EXCLUDED_CHECKS = [positive_data_acceptance]
+
+
+@pytest.fixture
+def api_schema(db):
+    return schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture
+def curator_token(curator):
+    FigureFactory(conflict__slug="russia-ukraine", party__slug="russia-armed-forces", category__slug="killed")
+    return Token.objects.create(user=curator).key
+
+
+@schema.parametrize()
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_api_honours_its_schema(case, curator_token):
+    case.call_and_validate(headers={"Authorization": f"Token {curator_token}"}, excluded_checks=EXCLUDED_CHECKS)

@@ -1,5 +1,6 @@
 """OpenAPI generation: public reads, and every error each operation can answer with its body."""
 
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -57,3 +58,19 @@ class ConflictdataAutoSchema(AutoSchema):
         if self.method == "GET" and "304" not in bodies:
             bodies["304"] = {"description": "Not modified: your copy (its ETag in `If-None-Match`) is current."}
         return bodies
+
+
+class DescribedFilterExtension(DjangoFilterExtension):
+    """Django-filter parameters with their help text, also for filters whose type is declared by hand."""
+
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        parameters = super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
+        filterset_class = getattr(auto_schema.view, "filterset_class", None)
+        filters = filterset_class.base_filters if filterset_class is not None else {}
+        for parameter in parameters:
+            filter_field = filters.get(parameter["name"])
+            if filter_field is not None and not parameter.get("description"):
+                parameter["description"] = filter_field.extra.get("help_text", "")
+        return parameters

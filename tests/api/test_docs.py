@@ -1,0 +1,87 @@
+"""The OpenAPI schema, its documentation pages, CORS, and the query cost of every list."""
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import FigureFactory, PartyFactory, ReportFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_schema_is_valid_openapi_without_warnings(capsys):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_the_schema_describes_every_figure_filter_and_error(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/api/v1/figures/"]["get"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    expected = {
+        "conflict", "party", "category", "claimed_by", "publisher", "report", "qualifier", "basis", "date_precision",
+        "period_end_after", "period_end_before", "published_after", "published_before", "value_min", "value_max",
+        "cumulative", "independent", "updated_since", "q", "ordering", "page", "page_size", "cursor",
+    }
+    assert expected <= set(parameters)
+    assert all(parameters[name].get("description") for name in expected)
+    assert {"200", "304", "400", "404", "406"} <= set(operation["responses"])
+    assert {} in operation["security"]
+    write = schema["paths"]["/api/v1/figures/{id}/"]["patch"]
+    assert {"400", "401", "403", "404", "409", "412"} <= set(write["responses"])
+    assert {} not in write["security"]
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_the_documentation_pages_are_served_without_a_cdn(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "cdn" not in response.content.decode().lower()
+    assert "/static/drf_spectacular_sidecar/" in response.content.decode()
+
+
+def test_the_home_page_links_docs_api_and_admin(client):
+    content = client.get("/").content.decode()
+    for link in ('href="/api/docs/"', 'href="/api/v1/"', 'href="/admin/"', 'href="/api/redoc/"'):
+        assert link in content
+
+
+def test_browsers_on_other_origins_may_read_the_api_and_its_etag(api, figure):
+    response = api.get("/api/v1/figures/", HTTP_ORIGIN="https://newsroom.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "ETag" in response["Access-Control-Expose-Headers"]
+
+
+def many_figures():
+    for _ in range(4):
+        FigureFactory(report=ReportFactory(publisher=SourceFactory()), claimed_by=SourceFactory(affiliation=PartyFactory()))
+
+
+def test_the_figure_list_takes_three_queries_whatever_its_size(api, django_assert_num_queries):
+    many_figures()
+    # 1 the data version (ETag), 2 the count, 3 the page with its relations joined
+    with django_assert_num_queries(3):
+        response = api.get("/api/v1/figures/")
+    assert response.json()["count"] == 4
+
+
+def test_a_filtered_figure_list_adds_one_query_per_slug_filter(api, django_assert_num_queries, figure):
+    many_figures()
+    # 1 the data version, 2 the party slug resolved, 3 the count, 4 the page
+    with django_assert_num_queries(4):
+        response = api.get("/api/v1/figures/", {"party": figure.party.slug})
+    assert response.json()["count"] == 1
+
+
+@pytest.mark.parametrize("resource", ["conflicts", "parties", "sources", "categories", "reports"])
+def test_other_lists_take_three_queries(api, django_assert_num_queries, resource):
+    many_figures()
+    # 1 the data version, 2 the count, 3 the page (with affiliation or publisher joined)
+    with django_assert_num_queries(3):
+        assert api.get(f"/api/v1/{resource}/").status_code == 200
+
+
+def test_the_export_takes_two_queries(api, django_assert_num_queries):
+    many_figures()
+    # 1 the data version, 2 the rows with their relations joined
+    with django_assert_num_queries(2):
+        response = api.get("/api/v1/figures/export/")
+        assert len(b"".join(response.streaming_content).splitlines()) == 5

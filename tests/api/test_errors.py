@@ -1,0 +1,123 @@
+"""Unknown and malformed input: a 400 naming it, JSON always, never a 500 (on SQLite and PostgreSQL)."""
+
+import pytest
+
+from tests.factories import FigureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_unknown_parameter_is_a_400_naming_it_and_the_valid_ones(api, figure):
+    response = api.get("/api/v1/figures/", {"catgory": "killed"})
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body["errors"]) == ["catgory"]
+    assert "Unknown parameter. This endpoint takes: basis, category," in body["errors"]["catgory"][0]
+    assert body["detail"].startswith("Invalid input. catgory: Unknown parameter.")
+
+
+@pytest.mark.parametrize(
+    ("params", "name", "message"),
+    [
+        ({"period_end_after": "2024-13-01"}, "period_end_after", "Enter a valid date."),
+        ({"period_end_before": "16/12/2024"}, "period_end_before", "Enter a valid date."),
+        ({"value_min": "-1"}, "value_min", "Ensure this value is greater than or equal to 0."),
+        ({"value_max": "99999999999999999999999"}, "value_max",
+         "Ensure this value is less than or equal to 10000000000."),
+        ({"value_min": "ten"}, "value_min", "Enter a whole number."),
+        ({"report": "abc"}, "report", "Enter a whole number."),
+        ({"report": "99999999999999999999"}, "report", "Ensure this value is less than or equal to 9223372036854775807."),
+        ({"cumulative": "yes"}, "cumulative", "Use true or false."),
+        ({"independent": "1"}, "independent", "Use true or false."),
+        ({"updated_since": "yesterday"}, "updated_since", "Enter a valid date/time."),
+        ({"category": "killd"}, "category", "No category has the slug 'killd'."),
+        ({"category": "killed,"}, "category", "Separate values with single commas; an empty value is not allowed."),
+        ({"party": "not a slug"}, "party", "Enter a valid “slug” consisting of letters, numbers, underscores or hyphens."),
+        ({"qualifier": "roughly"}, "qualifier", "'roughly' is not one of: exact, approximately, at_least, at_most."),
+        ({"ordering": "votes"}, "ordering", "Select a valid choice. votes is not one of the available choices."),
+        ({"q": "x" * 201}, "q", "Ensure this value has at most 200 characters (it has 201)."),
+        ({"q": ""}, "q", "Give a value, or leave the parameter out."),
+        ({"page_size": "0"}, "page_size", "Give a whole number from 1 to 1000."),
+        ({"page_size": "1001"}, "page_size", "Give a whole number from 1 to 1000."),
+        ({"page": "0"}, "page", "Give a whole number from 1 up."),
+        ({"page": "-1"}, "page", "Give a whole number from 1 up."),
+        ({"q": "war\x00"}, "q", "NUL characters are not allowed."),
+        ({"category": "\x00"}, "category", "NUL characters are not allowed."),
+    ],
+)
+def test_a_malformed_value_is_a_400_naming_the_parameter(api, figure, params, name, message):
+    FigureFactory(category__slug="killed")
+    response = api.get("/api/v1/figures/", params)
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["errors"] == {name: [message]}
+
+
+def test_a_repeated_parameter_is_a_400(api, figure):
+    response = api.get("/api/v1/figures/?party=a&party=b")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"party": ["Give this parameter once; separate several values with commas."]}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/figures/99999999999999999999999/",
+        "/api/v1/figures/0/",
+        "/api/v1/figures/abc/",
+        "/api/v1/parties/%00/",
+        "/api/v1/parties/a%00b/",
+        "/api/v1/reports/123456789012345678/",
+        "/api/v1/nowhere/",
+    ],
+)
+def test_an_unknown_address_is_a_json_404(api, figure, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"detail"}
+
+
+def test_detail_takes_no_filters(api, figure):
+    response = api.get(f"/api/v1/figures/{figure.pk}/", {"party": "x"})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["party"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"value": "a\x00"},
+        {"quote": "\x00"},
+        {"party": "\x00"},
+        {"conflict": "russia-ukraine\x00"},
+        {"report": 2**70},
+        {"value": 2**70},
+        {"period_end": "2024-02-30"},
+        {"period_end": 20241216},
+        {"claimed_by": ["a", "b"]},
+        {"value_low": {"a": 1}},
+    ],
+)
+def test_garbage_in_a_body_is_a_400(curator_api, figure, body):
+    response = curator_api.patch(f"/api/v1/figures/{figure.pk}/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["errors"]) == set(body)
+
+
+def test_a_body_that_is_not_json_is_a_400(curator_api, figure):
+    response = curator_api.patch(f"/api/v1/figures/{figure.pk}/", "{value: 1", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("JSON parse error")
+
+
+def test_a_body_in_another_format_is_a_415(curator_api, figure):
+    response = curator_api.patch(f"/api/v1/figures/{figure.pk}/", "value=1", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json() == {"detail": 'Unsupported media type "text/plain" in request.'}
+
+
+def test_an_unsupported_method_is_a_405(curator_api, figure):
+    response = curator_api.put("/api/v1/figures/?page=1")
+    assert response.status_code == 405
+    assert response.json() == {"detail": 'Method "PUT" not allowed.'}

@@ -1,0 +1,58 @@
+"""The CSV export: the same filters, every row, the import's columns, as an attachment."""
+
+import csv
+import io
+
+import pytest
+
+from tests.factories import FigureFactory, ReportFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = (
+    "id,conflict,party,category,claimed_by,value,value_low,value_high,qualifier,basis,period_start,period_end,"
+    "date_precision,report_title,report_url,report_published_on,publisher,quote,notes,updated_at"
+)
+
+
+def read_csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+
+
+def test_it_streams_every_matching_figure_as_csv(api, figure):
+    published = FigureFactory(
+        report=ReportFactory(title='Losses, "daily"', publisher=SourceFactory(slug="mod")),
+        value_low=1, value_high=2, quote="Line one\nline two", party=figure.party, category=figure.category,
+    )
+    response = api.get("/api/v1/figures/export/", {"party": figure.party.slug, "ordering": "id"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="conflictdata-figures-')
+    assert response.streaming
+    rows = read_csv(response)
+    assert ",".join(rows[0]) == COLUMNS
+    assert [row[0] for row in rows[1:]] == [str(figure.pk), str(published.pk)]
+    last = dict(zip(rows[0], rows[2], strict=True))
+    assert last["report_title"] == 'Losses, "daily"'
+    assert last["quote"] == "Line one\nline two"
+    assert (last["value_low"], last["value_high"], last["period_start"], last["publisher"]) == ("1", "2", "", "mod")
+    assert last["report_url"] == published.report.url
+
+
+def test_an_accept_text_csv_client_gets_it(api, figure):
+    response = api.get("/api/v1/figures/export/", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200
+    assert len(read_csv(response)) == 2
+
+
+def test_export_errors_are_json(api, figure):
+    response = api.get("/api/v1/figures/export/", {"catgory": "x"}, HTTP_ACCEPT="text/csv")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert list(response.json()["errors"]) == ["catgory"]
+
+
+def test_export_takes_no_page_parameters(api, figure):
+    response = api.get("/api/v1/figures/export/", {"page": 2})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["page"]

@@ -1,0 +1,114 @@
+"""Pages: page and page_size, full-URL next/previous, a keyset cursor in next, clear errors at the edges."""
+
+import datetime
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.api.conftest import ids
+from tests.factories import ConflictFactory, FigureFactory, PartyFactory, ReportFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seven(db) -> list[int]:
+    """Seven cumulative figures of one claimant on consecutive days; ids in default order (latest first)."""
+    conflict, party, source, report = ConflictFactory(), PartyFactory(), SourceFactory(), ReportFactory()
+    figures = [
+        FigureFactory(conflict=conflict, party=party, claimed_by=source, report=report,
+                      period_end=datetime.date(2024, 12, day), value=1000 + day)
+        for day in range(1, 8)
+    ]
+    return [figure.pk for figure in reversed(figures)]
+
+
+def test_the_envelope_has_count_next_previous_results(api, seven):
+    body = api.get("/api/v1/figures/", {"page_size": 3}).json()
+    assert list(body) == ["count", "next", "previous", "results"]
+    assert body["count"] == 7
+    assert body["previous"] is None
+    assert body["next"].startswith("http://testserver/api/v1/figures/?")
+    assert parse_qs(urlparse(body["next"]).query)["page_size"] == ["3"]
+    assert "cursor" in parse_qs(urlparse(body["next"]).query)
+
+
+def test_following_next_visits_every_row_once_in_order(api, seven):
+    url, seen, previous_links = "/api/v1/figures/?page_size=3", [], []
+    while url:
+        response = api.get(url)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["count"] == 7
+        seen += ids(response)
+        previous_links.append(body["previous"])
+        url = body["next"]
+    assert seen == seven
+    assert previous_links == [
+        None, "http://testserver/api/v1/figures/?page_size=3", "http://testserver/api/v1/figures/?page=2&page_size=3",
+    ]
+
+
+def test_following_next_under_a_custom_ordering(api, seven):
+    url, seen = "/api/v1/figures/?page_size=2&ordering=value", []
+    while url:
+        body = api.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert seen == list(reversed(seven))
+
+
+def test_a_numbered_page_gives_the_same_rows(api, seven):
+    assert ids(api.get("/api/v1/figures/", {"page_size": 3, "page": 2})) == seven[3:6]
+    assert ids(api.get("/api/v1/figures/", {"page_size": 3, "page": 3})) == seven[6:]
+
+
+def test_the_default_page_size_is_100_and_the_limit_1000(api, seven):
+    assert len(ids(api.get("/api/v1/figures/"))) == 7
+    assert api.get("/api/v1/figures/", {"page_size": 1000}).status_code == 200
+    response = api.get("/api/v1/figures/", {"page_size": 1001})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["page_size"]
+
+
+def test_a_page_past_the_end_is_a_json_404_naming_page(api, seven):
+    response = api.get("/api/v1/figures/", {"page_size": 3, "page": 4})
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "Page 4 is past the end: there are 3 pages of 3.",
+        "errors": {"page": ["Page 4 is past the end: there are 3 pages of 3."]},
+    }
+    assert api.get("/api/v1/figures/", {"page": 10**17}).status_code == 404
+
+
+def test_an_empty_list_is_one_empty_page(api, db):
+    assert api.get("/api/v1/figures/").json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJuIjoyfQ:1abc:def", "%00", "a" * 500])
+def test_a_garbage_cursor_is_a_400(api, seven, cursor):
+    response = api.get("/api/v1/figures/", {"cursor": cursor})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["cursor"]
+
+
+def test_a_cursor_with_page_is_a_400(api, seven):
+    next_url = api.get("/api/v1/figures/", {"page_size": 3}).json()["next"]
+    response = api.get(next_url + "&page=2")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"cursor": ["Give either cursor or page, not both."]}
+
+
+def test_a_cursor_from_another_ordering_is_a_400(api, seven):
+    next_url = api.get("/api/v1/figures/", {"page_size": 3}).json()["next"]
+    response = api.get(next_url + "&ordering=value")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["cursor"]
+
+
+def test_every_list_pages_the_same_way(api):
+    for number in range(3):
+        PartyFactory(slug=f"party-{number}", name=f"Party {number}")
+    body = api.get("/api/v1/parties/", {"page_size": 2}).json()
+    assert [row["slug"] for row in body["results"]] == ["party-0", "party-1"]
+    assert [row["slug"] for row in api.get(body["next"]).json()["results"]] == ["party-2"]

@@ -1,5 +1,7 @@
 """One ModelSerializer per model; relations read and write as slugs (a figure's report as its id)."""
 
+import re
+
 from django.db import models
 from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
@@ -8,6 +10,8 @@ from rest_framework.validators import UniqueValidator
 
 from stats.api.errors import model_errors
 from stats.models import Category, Conflict, Figure, Party, Report, Source
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 class StrictTypes:
@@ -57,7 +61,8 @@ class SlugRelation(StrictTypes, serializers.SlugRelatedField):
     """A relation written and read as the related row's slug; "" is not a slug (send null for none)."""
 
     def run_validation(self, data=serializers.empty):
-        if data == "":
+        # Only a well-formed slug reaches the database (PostgreSQL refuses NUL bytes with an error of its own).
+        if isinstance(data, str) and not SLUG.fullmatch(data):
             self.fail("invalid")
         return super().run_validation(data)
 

@@ -26,6 +26,8 @@ run: $(VENV)/.installed-run
 	@echo
 	@echo "conflictdata is serving on http://127.0.0.1:$(PORT)/"
 	@echo "  home page:  http://127.0.0.1:$(PORT)/"
+	@echo "  API:        http://127.0.0.1:$(PORT)/api/v1/"
+	@echo "  API docs:   http://127.0.0.1:$(PORT)/api/docs/   (Redoc: /api/redoc/, OpenAPI schema: /api/schema/)"
 	@echo "  admin:      http://127.0.0.1:$(PORT)/admin/   (make a login: $(BIN)/python manage.py createcurator NAME)"
 	@echo
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -54,7 +54,9 @@ def after(ordering: list[tuple[str, bool]], keys: list) -> Q:
         path, descending = ordering[index]
         step = Q(**{f"{path}__{'lt' if descending else 'gt'}": keys[index]})
         condition = step if condition is None else step | (Q(**{path: keys[index]}) & condition)
-    return condition
+    # The same condition, plus a plain bound on the first column: it lets the database seek in that column's index.
+    path, descending = ordering[0]
+    return Q(**{f"{path}__{'lte' if descending else 'gte'}": keys[0]}) & condition
 
 
 def encode_key(value):

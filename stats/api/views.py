@@ -207,7 +207,15 @@ class Echo:
         summary="List figures (claims)",
         description="Every claim that matches the filters, newest `period_end` first. Combine `party`, `category` "
         "and `claimed_by` to follow one source's count of one quantity; `cumulative=true` keeps totals since the "
-        "conflict began.",
+        "conflict began.\n\n"
+        "Examples:\n"
+        "- How many Russian soldiers killed, according to whom? "
+        "`?party=russia-armed-forces&category=killed&cumulative=true`\n"
+        "- As of when? Each figure's `period_end` is the last day counted; `period_end_before=2024-12-31` keeps "
+        "counts up to the end of 2024.\n"
+        "- Only sources independent of the belligerents: `?independent=true`.\n"
+        "- Cite a figure with its `citation`: who claimed it, the number with its hedge, the date counted to, and "
+        "the report with its date and address.",
     ),
     retrieve=extend_schema(summary="One figure"),
 )

@@ -85,3 +85,14 @@ def test_the_export_takes_two_queries(api, django_assert_num_queries):
     with django_assert_num_queries(2):
         response = api.get("/api/v1/figures/export/")
         assert len(b"".join(response.streaming_content).splitlines()) == 5
+
+
+@pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/figures/", "/api/v1/sources/", "/api/v1/reports/"])
+def test_the_browsable_api_renders_for_readers_and_curators(client, curator, figure, path):
+    assert client.get(path, HTTP_ACCEPT="text/html").status_code == 200
+    client.force_login(curator)
+    response = client.get(path, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert "<html" in response.content.decode()
+    detail = client.get(f"/api/v1/figures/{figure.pk}/", HTTP_ACCEPT="text/html")
+    assert detail.status_code == 200

@@ -156,6 +156,12 @@ def date_filter(field_name: str, lookup_expr: str, help_text: str) -> django_fil
     )
 
 
+def country_filter() -> django_filters.CharFilter:
+    return django_filters.CharFilter(
+        field_name="country", lookup_expr="iexact", max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. `UA`."
+    )
+
+
 class FigureFilterSet(django_filters.FilterSet):
     conflict = slug_filter(
         Conflict, "conflict_id", "Conflict slug, e.g. `russia-ukraine`; several separated by commas."
@@ -262,9 +268,7 @@ class PartyFilterSet(django_filters.FilterSet):
         field_name="kind", choices=PartyKind.choices,
         help_text="`armed_forces`, `armed_group`, `civilians`, `population` or `other`; several separated by commas.",
     )
-    country = django_filters.CharFilter(
-        field_name="country", lookup_expr="iexact", max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. `UA`."
-    )
+    country = country_filter()
 
     class Meta:
         model = Party
@@ -277,9 +281,7 @@ class SourceFilterSet(django_filters.FilterSet):
         help_text="`government`, `military`, `international_organization`, `ngo`, `media`, `research` or "
         "`individual`; several separated by commas.",
     )
-    country = django_filters.CharFilter(
-        field_name="country", lookup_expr="iexact", max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. `UA`."
-    )
+    country = country_filter()
     affiliation = slug_filter(
         Party, "affiliation_id", "Sources speaking for this party (slug); several separated by commas."
     )

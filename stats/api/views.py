@@ -145,37 +145,36 @@ class ClaimsViewSet(StrictQueryMixin, ConditionalMixin, viewsets.ModelViewSet):
         figures_touch(changed=self.written)
 
 
-class ConflictViewSet(ClaimsViewSet):
+class SlugLookupViewSet(ClaimsViewSet):
+    """A vocabulary looked up by slug; the route refuses anything else (a NUL byte never reaches the database)."""
+
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+
+class ConflictViewSet(SlugLookupViewSet):
     queryset = Conflict.objects.all()
     serializer_class = serializers.ConflictSerializer
     filterset_class = filters.ConflictFilterSet
-    lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
 
-class PartyViewSet(ClaimsViewSet):
+class PartyViewSet(SlugLookupViewSet):
     queryset = Party.objects.all()
     serializer_class = serializers.PartySerializer
     filterset_class = filters.PartyFilterSet
-    lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
 
-class SourceViewSet(ClaimsViewSet):
+class SourceViewSet(SlugLookupViewSet):
     queryset = Source.objects.select_related("affiliation")
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilterSet
-    lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]+"
     etag_related = ["affiliation"]
 
 
-class CategoryViewSet(ClaimsViewSet):
+class CategoryViewSet(SlugLookupViewSet):
     queryset = Category.objects.all()
     serializer_class = serializers.CategorySerializer
     filterset_class = filters.CategoryFilterSet
-    lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
 
 class ReportViewSet(ClaimsViewSet):

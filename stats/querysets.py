@@ -1,7 +1,21 @@
 """Read paths over figures, as QuerySet methods."""
 
+import datetime
+
 from django.apps import apps
 from django.db import connection, models
+from django.db.models import F, Window
+from django.db.models.functions import Lag, RowNumber, TruncMonth, TruncWeek
+
+QUANTITY = ["conflict_id", "claimed_by_id", "party_id", "category_id"]
+# Which of several figures for one date wins: the latest-published report, then the latest recorded.
+WINNER_FIRST = [
+    F("period_end").desc(),
+    F("report__published_on").desc(),
+    F("recorded_at").desc(),
+    F("id").desc(),
+]
+BUCKETS = {"day": F("period_end"), "week": TruncWeek("period_end"), "month": TruncMonth("period_end")}
 
 
 class FigureQuerySet(models.QuerySet):
@@ -45,8 +59,36 @@ class FigureQuerySet(models.QuerySet):
             .filter(period_end__lt=figure.period_end)
             .exclude(pk=figure.pk)
             .select_related("report")
-            .order_by("-period_end", "-report__published_on", "-recorded_at", "-id")
+            .order_by(*WINNER_FIRST)
             .first()
+        )
+
+    def winners(self, partition_by) -> "FigureQuerySet":
+        """Return the first figure of each partition in WINNER_FIRST order (a window function in the database).
+
+        The result is a plain queryset over the winners' ids, so that further filters, ordering and pages apply
+        to the winners rather than change which figure wins.
+        """
+        ranked = self.annotate(rank=Window(RowNumber(), partition_by=partition_by, order_by=WINNER_FIRST))
+        return self.model.objects.filter(pk__in=ranked.filter(rank=1).values("pk"))
+
+    def latest_per_quantity(self, as_of: datetime.date) -> "FigureQuerySet":
+        """Return each claimant's most recent cumulative figure per conflict, party and category, up to `as_of`."""
+        return self.cumulative().filter(period_end__lte=as_of).winners([F(name) for name in QUANTITY])
+
+    def series(self, interval: str) -> "FigureQuerySet":
+        """Return one cumulative figure per day, ISO week or month (the last day's winner), with the previous one.
+
+        Each row has `previous_value` and `previous_date`, the point before it in the series (null for the first).
+        """
+        points = self.cumulative().winners([BUCKETS[interval]])
+        return (
+            points.annotate(
+                previous_value=Window(Lag("value"), order_by=F("period_end").asc()),
+                previous_date=Window(Lag("period_end"), order_by=F("period_end").asc()),
+            )
+            .order_by("period_end")
+            .values("id", "period_end", "value", "previous_value", "previous_date")
         )
 
 

@@ -2,6 +2,7 @@
 
 import re
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
@@ -60,11 +61,25 @@ class StrictCountryField(CountryField):
 class SlugRelation(StrictTypes, serializers.SlugRelatedField):
     """A relation written and read as the related row's slug; "" is not a slug (send null for none)."""
 
+    default_error_messages = {"does_not_exist": "No {name} has the slug '{value}'.", "invalid": "Give a slug."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "slug")
+        super().__init__(**kwargs)
+
     def run_validation(self, data=serializers.empty):
         # Only a well-formed slug reaches the database (PostgreSQL refuses NUL bytes with an error of its own).
         if isinstance(data, str) and not SLUG.fullmatch(data):
             self.fail("invalid")
         return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return self.get_queryset().get(slug=data)
+        except ObjectDoesNotExist:
+            self.fail("does_not_exist", name=self.get_queryset().model._meta.verbose_name, value=data)
 
 
 class IdRelation(StrictTypes, serializers.PrimaryKeyRelatedField):
@@ -111,7 +126,7 @@ class ModelCleanSerializer(CountryFieldMixin, serializers.ModelSerializer):
 
 
 def slug_relation(model, **kwargs) -> SlugRelation:
-    return SlugRelation(slug_field="slug", queryset=model.objects.all(), **kwargs)
+    return SlugRelation(queryset=model.objects.all(), **kwargs)
 
 
 class ConflictSerializer(ModelCleanSerializer):

@@ -1,3 +1,9 @@
-from stats.api.views import router
+from django.urls import path
 
-urlpatterns = router.urls
+from stats.api.views import CompareView, SeriesView, router
+
+urlpatterns = [
+    path("series/", SeriesView.as_view(), name="series"),
+    path("compare/", CompareView.as_view(), name="compare"),
+    *router.urls,
+]

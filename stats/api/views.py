@@ -5,13 +5,15 @@ import hashlib
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import renderers, routers, status, viewsets
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import permissions, renderers, routers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from stats.api import filters, serializers
+from stats.api import analysis, filters, serializers
 from stats.api.errors import ParameterError, PreconditionFailed
 from stats.models import Category, Conflict, Figure, Party, Report, Source
 from stats.querysets import data_version
@@ -28,7 +30,8 @@ EXPORT_PATHS = [
     "qualifier", "basis", "period_start", "period_end", "date_precision", "report__title", "report__url",
     "report__published_on", "report__publisher__slug", "quote", "notes", "updated_at",
 ]
-LIST_ACTIONS = {"list", "export"}
+FILTERED_ACTIONS = {"list", "export", "latest"}
+PAGED_ACTIONS = {"list", "latest", "deleted"}
 
 
 def etag_for(*parts) -> str:
@@ -45,15 +48,24 @@ def etag_matches(header: str | None, etag: str) -> bool:
 class StrictQueryMixin:
     """Refuse query parameters the endpoint does not know, repeated ones and NUL bytes, naming them."""
 
+    # Per action, a serializer describing (and validating) the parameters that are not filters or pages.
+    query_serializer_classes: dict = {}
+
     def known_query_parameters(self) -> set[str]:
         known = {"format"}
-        if self.action in LIST_ACTIONS:
-            filterset_class = getattr(self, "filterset_class", None)
-            if filterset_class is not None:
-                known |= set(filterset_class.base_filters)
-            if self.action == "list" and self.paginator is not None:
-                known |= self.paginator.query_parameters()
+        if self.action in FILTERED_ACTIONS and getattr(self, "filterset_class", None) is not None:
+            known |= set(self.filterset_class.base_filters)
+        if self.action in PAGED_ACTIONS and getattr(self, "paginator", None) is not None:
+            known |= self.paginator.query_parameters()
+        if self.action in self.query_serializer_classes:
+            known |= set(self.query_serializer_classes[self.action]().fields)
         return known
+
+    def query(self) -> dict:
+        """Return this action's own parameters, validated (a 400 naming each one that is missing or wrong)."""
+        serializer = self.query_serializer_classes[self.action](data=self.request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
 
     def check_query_parameters(self, request) -> None:
         known = self.known_query_parameters()
@@ -224,8 +236,81 @@ class FigureViewSet(ClaimsViewSet):
     filterset_class = filters.FigureFilterSet
     lookup_value_regex = r"[0-9]{1,18}"
 
+    query_serializer_classes = {"latest": analysis.LatestQuerySerializer, "deleted": analysis.DeletedQuerySerializer}
+
     def object_version(self, instance) -> str:
         return str(instance.updated_at)
+
+    def conditional_page(self, request, build_queryset, serializer_class):
+        """Return a page of `build_queryset()` with the list's ETag, or 304 when the client's copy is current."""
+        etag = self.list_etag(request)
+        response = self.not_modified(request, etag)
+        if response is None:
+            page = self.paginate_queryset(build_queryset())
+            response = self.get_paginated_response(serializer_class(page, many=True).data)
+        response["ETag"] = etag
+        return response
+
+    @extend_schema(
+        summary="The latest claim of each source",
+        description="For each conflict, claimant, party and category, the most recent cumulative figure counted up "
+        "to `as_of` (default today). Where reports give the same day, the latest-published report wins, then the "
+        "latest recorded. Takes every filter of the figure list: `?party=russia-armed-forces&category=killed` "
+        "gives each source's latest count of Russian soldiers killed.",
+        parameters=[analysis.LatestQuerySerializer],
+        responses={200: serializers.FigureSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"])
+    def latest(self, request):
+        as_of = self.query()["as_of"]
+
+        def winners():
+            chosen = self.filter_queryset(Figure.objects.all())
+            ordering = chosen.query.order_by or Figure._meta.ordering
+            return chosen.latest_per_quantity(as_of).with_related().order_by(*ordering)
+
+        return self.conditional_page(request, winners, serializers.FigureSerializer)
+
+    @extend_schema(
+        summary="Figures deleted since a time",
+        description="Ids of the figures deleted at or after `since`, newest first, so that a copy kept up to date "
+        "with `updated_since` can drop them too.",
+        parameters=[analysis.DeletedQuerySerializer],
+        responses={200: analysis.DeletedFigureSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"], filterset_class=None)
+    def deleted(self, request):
+        since = self.query()["since"]
+
+        def deletions():
+            return Figure.history.filter(history_type="-", history_date__gte=since).order_by("-history_date", "-id")
+
+        return self.conditional_page(request, deletions, analysis.DeletedFigureSerializer)
+
+    @extend_schema(
+        summary="Every revision of a figure",
+        description="Who changed the figure, when, and each field's old and new value, newest first (also for a "
+        "figure since deleted). Curators' usernames are public, as on a wiki.",
+        responses={200: analysis.RevisionSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request, pk=None):
+        etag = self.list_etag(request)
+        response = self.not_modified(request, etag)
+        if response is None:
+            records = list(
+                Figure.history.filter(id=pk).select_related("history_user").order_by("-history_date", "-history_id")
+            )
+            if not records:
+                raise NotFound(f"No figure {pk} has ever existed.")
+            slugs = {}
+            for field in ("conflict", "party", "category", "claimed_by"):
+                model = Figure._meta.get_field(field).related_model
+                wanted = {getattr(record, f"{field}_id") for record in records}
+                slugs[field] = dict(model.objects.filter(pk__in=wanted).values_list("pk", "slug"))
+            response = Response(analysis.RevisionSerializer(analysis.revisions(records, slugs), many=True).data)
+        response["ETag"] = etag
+        return response
 
     @extend_schema(
         summary="Export figures as CSV",
@@ -258,6 +343,130 @@ class FigureViewSet(ClaimsViewSet):
         return response
 
 
+class AnalysisView(StrictQueryMixin, APIView):
+    """A read-only question over the figures, answered as one JSON body with the data's ETag."""
+
+    permission_classes = [permissions.AllowAny]  # it only reads
+
+    def get(self, request):
+        etag = etag_for(data_version(), request.get_full_path(), request.accepted_media_type)
+        if etag_matches(request.headers.get("If-None-Match"), etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        response = Response(self.answer(self.query()))
+        response["ETag"] = etag
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SeriesView(AnalysisView):
+    """One source's cumulative count of one quantity as a series of dated points."""
+
+    action = "series"
+    query_serializer_classes = {"series": analysis.SeriesQuerySerializer}
+
+    @extend_schema(
+        summary="A cumulative series",
+        description="One source's cumulative count of one quantity, a point per day (or the last point per ISO "
+        "week or month), each with its change from the previous point and flags for a fall (`correction`) or a "
+        "missing day, week or month before it (`gap`). Where reports give the same day, the latest-published "
+        "report wins, then the latest recorded. Non-cumulative figures never enter a series.\n\n"
+        "Example: `?party=russia-armed-forces&category=total&claimed_by=ukraine-general-staff&interval=month`.",
+        parameters=[analysis.SeriesQuerySerializer],
+        responses={200: analysis.SeriesSerializer},
+        examples=[
+            OpenApiExample(
+                "The General Staff's count of Russian losses",
+                value={
+                    "conflict": "russia-ukraine", "party": "russia-armed-forces", "category": "total",
+                    "claimed_by": "ukraine-general-staff", "interval": "day", "start": "2024-12-15",
+                    "end": "2024-12-16",
+                    "points": [
+                        {"date": "2024-12-15", "value": 763510, "change": None, "figure": 1026, "flags": []},
+                        {"date": "2024-12-16", "value": 765110, "change": 1600, "figure": 1027, "flags": []},
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def answer(self, query: dict) -> dict:
+        figures = Figure.objects.filter(
+            party=query["party"], category=query["category"], claimed_by=query["claimed_by"],
+            conflict=query["conflict"],
+        )
+        if query.get("start"):
+            figures = figures.filter(period_end__gte=query["start"])
+        if query.get("end"):
+            figures = figures.filter(period_end__lte=query["end"])
+        return {
+            "conflict": query["conflict"].slug if query["conflict"] else None,
+            "party": query["party"].slug,
+            "category": query["category"].slug,
+            "claimed_by": query["claimed_by"].slug,
+            "interval": query["interval"],
+            "start": query.get("start"),
+            "end": query.get("end"),
+            "points": analysis.series_points(figures.series(query["interval"]), query["interval"]),
+        }
+
+
+class CompareView(AnalysisView):
+    """The disagreement about one quantity: each source's latest claim, side by side."""
+
+    action = "compare"
+    query_serializer_classes = {"compare": analysis.CompareQuerySerializer}
+
+    @extend_schema(
+        summary="Claims side by side",
+        description="Each source's latest cumulative claim about one party and category up to `as_of`, with "
+        "whether the source is independent of the belligerents, and a summary of how far the claims are apart "
+        "(`spread` is max ÷ min).\n\nExample: `?party=russia-armed-forces&category=killed&as_of=2024-12-16`.",
+        parameters=[analysis.CompareQuerySerializer],
+        responses={200: analysis.CompareSerializer},
+        examples=[
+            OpenApiExample(
+                "Russian soldiers killed, by source",
+                value={
+                    "as_of": "2024-12-16",
+                    "claims": [{
+                        "claimed_by": "volodymyr-zelenskyy", "independent": False, "value": 198000,
+                        "value_low": None, "value_high": None, "qualifier": "approximately", "basis": "claimed",
+                        "period_end": "2024-12-16", "report": 1,
+                        "citation": "President of Ukraine Volodymyr Zelenskyy claimed about 198,000 killed among "
+                        "Russian armed forces (Russian invasion of Ukraine), counted since the conflict began, as "
+                        "of 2024 (“Russia claims to have trained 300,000 reserve soldiers for Ukraine war”, "
+                        "published 16 December 2024).",
+                    }],
+                    "summary": {"sources": 1, "min": 198000, "max": 198000, "median": 198000, "spread": 1.0},
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def answer(self, query: dict) -> dict:
+        figures = Figure.objects.filter(party=query["party"], category=query["category"], conflict=query["conflict"])
+        claims = list(
+            figures.latest_per_quantity(query["as_of"]).with_related().order_by("-value", "claimed_by__slug")
+        )
+        return {
+            "as_of": query["as_of"],
+            "claims": analysis.CompareClaimSerializer(claims, many=True).data,
+            "summary": analysis.compare_summary([claim.value for claim in claims]),
+        }
+
+
 class APIRootView(StrictQueryMixin, routers.APIRootView):
     """The resources of conflictdata's API. Reads are public; writes need a curator's token."""
 
@@ -265,7 +474,8 @@ class APIRootView(StrictQueryMixin, routers.APIRootView):
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
-        response.data["figures_export"] = request.build_absolute_uri("figures/export/")
+        for name in ("figures/export", "figures/latest", "series", "compare"):
+            response.data[name.replace("/", "_")] = request.build_absolute_uri(f"{name}/")
         response.data["schema"] = request.build_absolute_uri("/api/schema/")
         response.data["docs"] = request.build_absolute_uri("/api/docs/")
         return response

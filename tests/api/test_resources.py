@@ -142,7 +142,7 @@ def test_a_period_starting_with_the_conflict_is_stored_as_cumulative(curator_api
         ({"period_end": "2024-12-18"}, "period_end", "The period cannot end after the report was published (2024-12-17)."),
         ({"period_end": "2024-12-16"}, "non_field_errors",
          "This report already records this claim (same claimant, party, category, period and basis)."),
-        ({"party": "nobody"}, "party", "Object with slug=nobody does not exist."),
+        ({"party": "nobody"}, "party", "No party has the slug 'nobody'."),
         ({"report": 999999}, "report", 'Invalid pk "999999" - object does not exist.'),
         ({"report": "1"}, "report", "Give an id."),
         ({"value": "12"}, "value", "A valid integer is required."),
@@ -224,6 +224,7 @@ def test_the_root_lists_every_resource(api):
     response = api.get("/api/v1/")
     assert response.status_code == 200
     assert set(response.json()) == {
-        "conflicts", "parties", "sources", "categories", "reports", "figures", "figures_export", "schema", "docs",
+        "conflicts", "parties", "sources", "categories", "reports", "figures", "figures_export", "figures_latest",
+        "series", "compare", "schema", "docs",
     }
     assert response.json()["figures"] == "http://testserver/api/v1/figures/"

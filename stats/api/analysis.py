@@ -1,0 +1,238 @@
+"""The analysis endpoints' parameters and bodies: series, compare, latest, history and deletions."""
+
+import statistics
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from stats.api.serializers import DateField, SlugRelation
+from stats.models import Category, Conflict, Figure, Party, Source
+
+TRACKED_FIELDS = [
+    "conflict", "party", "category", "claimed_by", "report", "value", "value_low", "value_high", "qualifier", "basis",
+    "period_start", "period_end", "date_precision", "quote", "notes",
+]
+CHANGE_WORDS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def today():
+    return timezone.localdate()
+
+
+class ConflictOfParty:
+    """Resolve `conflict` when it is left out: the only conflict the party's figures belong to."""
+
+    def resolve_conflict(self, attrs):
+        if attrs.get("conflict") is not None:
+            return attrs
+        party = attrs["party"]
+        conflicts = list(Conflict.objects.filter(figures__party=party).distinct().order_by("slug")[:3])
+        if len(conflicts) > 1:
+            names = ", ".join(conflict.slug for conflict in conflicts)
+            message = f"The party {party.slug} appears in several conflicts ({names}): name one with conflict."
+            raise serializers.ValidationError({"conflict": [message]})
+        attrs["conflict"] = conflicts[0] if conflicts else None
+        return attrs
+
+
+class SeriesQuerySerializer(ConflictOfParty, serializers.Serializer):
+    party = SlugRelation(queryset=Party.objects.all(), help_text="Whose casualties: party slug (required).")
+    category = SlugRelation(queryset=Category.objects.all(), help_text="What is counted: category slug (required).")
+    claimed_by = SlugRelation(queryset=Source.objects.all(), help_text="According to whom: source slug (required).")
+    conflict = SlugRelation(
+        queryset=Conflict.objects.all(), required=False,
+        help_text="Conflict slug; needed only when the party appears in several conflicts.",
+    )
+    start = DateField(required=False, help_text="First day of the series (period_end ≥ it), YYYY-MM-DD.")
+    end = DateField(required=False, help_text="Last day of the series (period_end ≤ it), YYYY-MM-DD.")
+    interval = serializers.ChoiceField(
+        choices=["day", "week", "month"], default="day",
+        help_text="`day` (default): every date; `week` (ISO, Monday to Sunday) or `month`: the last point in each.",
+    )
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"end": ["The end cannot come before the start."]})
+        return self.resolve_conflict(attrs)
+
+
+class CompareQuerySerializer(ConflictOfParty, serializers.Serializer):
+    party = SlugRelation(queryset=Party.objects.all(), help_text="Whose casualties: party slug (required).")
+    category = SlugRelation(queryset=Category.objects.all(), help_text="What is counted: category slug (required).")
+    conflict = SlugRelation(
+        queryset=Conflict.objects.all(), required=False,
+        help_text="Conflict slug; needed only when the party appears in several conflicts.",
+    )
+    as_of = DateField(
+        required=False, default=today,
+        help_text="Compare the claims counted up to this day (period_end ≤ it), YYYY-MM-DD; default today.",
+    )
+
+    def validate(self, attrs):
+        return self.resolve_conflict(attrs)
+
+
+class LatestQuerySerializer(serializers.Serializer):
+    as_of = DateField(
+        required=False, default=today,
+        help_text="The latest figures counted up to this day (period_end ≤ it), YYYY-MM-DD; default today.",
+    )
+
+
+class DeletedQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(
+        help_text="ISO 8601 time, e.g. `2024-12-17T08:00:00Z` (required): figures deleted at or after it."
+    )
+
+
+class SeriesPointSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="The last day the count covers (the figure's period_end).")
+    value = serializers.IntegerField(help_text="The cumulative value claimed up to that day.")
+    change = serializers.IntegerField(
+        allow_null=True, help_text="Difference from the previous point of this series; null for the first point."
+    )
+    figure = serializers.IntegerField(help_text="Id of the figure the point comes from.")
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=["correction", "gap"]),
+        help_text="`correction`: the value fell; `gap`: the previous point is not in the immediately preceding "
+        "day, ISO week or month.",
+    )
+
+
+class SeriesSerializer(serializers.Serializer):
+    conflict = serializers.CharField(allow_null=True, help_text="Conflict slug (resolved when left out).")
+    party = serializers.CharField()
+    category = serializers.CharField()
+    claimed_by = serializers.CharField()
+    interval = serializers.CharField()
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+    points = SeriesPointSerializer(many=True)
+
+
+def follows(previous, current, interval: str) -> bool:
+    """Return whether date `previous` lies in the day, ISO week or month immediately before `current`'s."""
+    if interval == "day":
+        return (current - previous).days == 1
+    if interval == "week":
+        monday = current.toordinal() - current.weekday()
+        return monday - 7 <= previous.toordinal() < monday
+    return (previous.year * 12 + previous.month) == (current.year * 12 + current.month - 1)
+
+
+def series_points(rows, interval: str) -> list[dict]:
+    """Return the points of a series from rows carrying their previous value and date (see FigureQuerySet.series)."""
+    points = []
+    for row in rows:
+        first = row["previous_value"] is None
+        flags = []
+        if not first and row["value"] < row["previous_value"]:
+            flags.append("correction")
+        if not first and not follows(row["previous_date"], row["period_end"], interval):
+            flags.append("gap")
+        points.append({
+            "date": row["period_end"],
+            "value": row["value"],
+            "change": None if first else row["value"] - row["previous_value"],
+            "figure": row["id"],
+            "flags": flags,
+        })
+    return points
+
+
+class CompareClaimSerializer(serializers.ModelSerializer):
+    claimed_by = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Source slug.")
+    independent = serializers.BooleanField(
+        source="claimed_by.independent", read_only=True,
+        help_text="True when the source speaks for none of the parties.",
+    )
+    citation = serializers.CharField(read_only=True, help_text="The sentence to cite this claim by.")
+
+    class Meta:
+        model = Figure
+        fields = [
+            "claimed_by", "independent", "value", "value_low", "value_high", "qualifier", "basis", "period_end",
+            "report", "citation",
+        ]
+
+
+class CompareSummarySerializer(serializers.Serializer):
+    sources = serializers.IntegerField(help_text="How many sources make a claim.")
+    min = serializers.IntegerField(allow_null=True, help_text="The lowest value claimed.")
+    max = serializers.IntegerField(allow_null=True, help_text="The highest value claimed.")
+    median = serializers.FloatField(
+        allow_null=True, help_text="The middle value (the mean of the middle two for an even count)."
+    )
+    spread = serializers.FloatField(
+        allow_null=True, help_text="max ÷ min, to two decimals: how far apart the claims are; null when min is 0."
+    )
+
+
+class CompareSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    claims = CompareClaimSerializer(many=True)
+    summary = CompareSummarySerializer()
+
+
+def compare_summary(values: list[int]) -> dict:
+    """Return the summary of the claimed values: how many, lowest, highest, median and max ÷ min."""
+    if not values:
+        return {"sources": 0, "min": None, "max": None, "median": None, "spread": None}
+    low, high = min(values), max(values)
+    return {
+        "sources": len(values),
+        "min": low,
+        "max": high,
+        "median": statistics.median(values),
+        "spread": None if low == 0 else round(high / low, 2),
+    }
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True, help_text="The value before (null when created).")
+    new = serializers.JSONField(allow_null=True, help_text="The value after (null when deleted).")
+
+
+class RevisionSerializer(serializers.Serializer):
+    changed_at = serializers.DateTimeField()
+    changed_by = serializers.CharField(allow_null=True, help_text="The curator's username; null for the system.")
+    change = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    changes = FieldChangeSerializer(many=True)
+
+
+class DeletedFigureSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Id of the deleted figure.")
+    deleted_at = serializers.DateTimeField(source="history_date", help_text="When it was deleted.")
+
+
+def revisions(records, slugs: dict[str, dict[int, str]]) -> list[dict]:
+    """Return a figure's revisions, newest first, each with the fields it changed (relations as slugs)."""
+
+    def shown(record, field):
+        if record is None:
+            return None
+        value = getattr(record, f"{field}_id" if field in slugs or field == "report" else field)
+        if field in slugs:
+            return slugs[field].get(value, value)
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    entries = []
+    for index, record in enumerate(records):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        before = None if record.history_type == "+" else previous
+        after = None if record.history_type == "-" else record
+        if record.history_type == "-":
+            before = record
+        changes = [
+            {"field": field, "old": shown(before, field), "new": shown(after, field)}
+            for field in TRACKED_FIELDS
+            if shown(before, field) != shown(after, field)
+        ]
+        entries.append({
+            "changed_at": record.history_date,
+            "changed_by": record.history_user.username if record.history_user else None,
+            "change": CHANGE_WORDS[record.history_type],
+            "changes": changes,
+        })
+    return entries

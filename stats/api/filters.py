@@ -1,9 +1,12 @@
 """Query-parameter filters, one FilterSet per model; their help text becomes the API documentation."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
 from django.db.models import Q
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -81,6 +84,19 @@ class ChoiceListField(CommaSeparatedField):
         return values or None
 
 
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, turned into UTC here so that a time zone cannot push it outside the years 1 to 9999."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("Give a time between the years 1 and 9999, in UTC.") from None
+
+
 class StrictBooleanField(forms.Field):
     """Exactly `true` or `false`."""
 
@@ -110,6 +126,11 @@ class ChoiceListFilter(django_filters.Filter):
         if not value:
             return qs
         return qs.filter(**{f"{self.field_name}__in": value})
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -228,7 +249,7 @@ class FigureFilterSet(django_filters.FilterSet):
         help_text="`true`: only claims by sources affiliated with none of the parties; `false`: only claims by "
         "sources speaking for a party.",
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Only figures changed at or after this ISO 8601 time, e.g. `2024-12-17T08:00:00Z`: to keep a "

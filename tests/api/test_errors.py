@@ -121,3 +121,29 @@ def test_an_unsupported_method_is_a_405(curator_api, figure):
     response = curator_api.put("/api/v1/figures/?page=1")
     assert response.status_code == 405
     assert response.json() == {"detail": 'Method "PUT" not allowed.'}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/figures/?updated_since=0001-01-01T00:00:00%2B01:00",
+        "/api/v1/figures/?updated_since=9999-12-31T23:59:59-01:00",
+        "/api/v1/figures/deleted/?since=0001-01-01T00:00:00%2B01:00",
+        "/api/v1/figures/deleted/?since=9999-12-31T23:59:59-01:00",
+        "/api/v1/figures/latest/?as_of=9999-12-31",
+        "/api/v1/figures/latest/?as_of=0001-01-01",
+        "/api/v1/series/?party=p&category=c&claimed_by=s&start=0001-01-01&end=9999-12-31&interval=week",
+        "/api/v1/series/?party=p&category=c&claimed_by=s&start=0001-01-01&end=9999-12-31&interval=month",
+        "/api/v1/compare/?party=p&category=c&as_of=0001-01-01",
+        "/api/v1/figures/?period_end_after=0001-01-01&period_end_before=9999-12-31&published_after=0001-01-01",
+        "/api/v1/figures/?q=%25_%5C",
+        "/api/v1/figures/999999999999999999/history/",
+        "/api/v1/figures/?value_min=0&value_max=10000000000&report=9223372036854775807",
+    ],
+)
+def test_extreme_dates_and_numbers_never_give_a_500(api, url):
+    FigureFactory(party__slug="p", category__slug="c", claimed_by__slug="s")
+    response = api.get(url)
+    assert response.status_code in {200, 400, 404}, response.content
+    if response.status_code == 400:
+        assert response.json()["errors"]

@@ -3,6 +3,7 @@
 import csv
 import hashlib
 
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
@@ -147,14 +148,23 @@ class ConditionalMixin:
 
 
 class ClaimsViewSet(StrictQueryMixin, ConditionalMixin, viewsets.ModelViewSet):
-    """Base of every resource: reads for everyone, writes for curators, strict and conditional."""
+    """Base of every resource: reads for everyone, writes for curators, strict and conditional.
 
+    Each write is one transaction: if the database refuses any part of it, nothing of it stays.
+    """
+
+    @transaction.atomic
     def perform_create(self, serializer):
         self.written = serializer.save()
 
+    @transaction.atomic
     def perform_update(self, serializer):
         self.written = serializer.save()
         figures_touch(changed=self.written)
+
+    @transaction.atomic
+    def perform_destroy(self, instance):
+        instance.delete()
 
 
 class SlugLookupViewSet(ClaimsViewSet):

@@ -25,6 +25,13 @@ class StrictTypes:
             self.fail("invalid")
         return super().to_internal_value(data)
 
+    def run_validation(self, data=serializers.empty):
+        # The length limit holds for what was sent, before surrounding whitespace is trimmed.
+        max_length = getattr(self, "max_length", None)
+        if isinstance(data, str) and max_length is not None and len(data) > max_length:
+            self.fail("max_length", max_length=max_length)
+        return super().run_validation(data)
+
 
 class CharField(StrictTypes, serializers.CharField):
     pass

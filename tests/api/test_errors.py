@@ -147,3 +147,10 @@ def test_extreme_dates_and_numbers_never_give_a_500(api, url):
     assert response.status_code in {200, 400, 404}, response.content
     if response.status_code == 400:
         assert response.json()["errors"]
+
+
+def test_a_text_too_long_is_refused_before_trimming(curator_api, db):
+    name = "\x1e" + "x" * 200
+    response = curator_api.post("/api/v1/categories/", {"slug": "long", "name": name}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"name": ["Ensure this field has no more than 200 characters."]}

@@ -407,9 +407,11 @@ class Figure(models.Model):
             models.Index(fields=["-period_end", "-id"], name="figure_period_end_idx"),
             models.Index(fields=["value"], name="figure_value_idx"),
             models.Index(fields=["updated_at"], name="figure_updated_at_idx"),
-            # The series, latest and compare questions: one quantity of one claimant, in time order.
+            # The series, latest and compare questions: one claimant's cumulative count of one quantity, in time.
             models.Index(
-                fields=["party", "category", "claimed_by", "conflict", "period_end"], name="figure_quantity_idx"
+                fields=["party", "category", "claimed_by", "conflict", "period_end"],
+                condition=Q(period_start__isnull=True),
+                name="figure_cumulative_idx",
             ),
         ]
         constraints = [

@@ -390,3 +390,16 @@ def test_follows_knows_days_iso_weeks_and_months():
     assert not follows(D(2024, 12, 15), D(2024, 12, 29), "week")
     assert follows(D(2024, 12, 1), D(2025, 1, 31), "month")
     assert not follows(D(2024, 11, 30), D(2025, 1, 1), "month")
+
+
+def test_history_and_deleted_take_a_fixed_number_of_queries(curator_api, api, figure, django_assert_num_queries):
+    for value in range(5):
+        assert curator_api.patch(f"/api/v1/figures/{figure.pk}/", {"value": value}, format="json").status_code == 200
+    # 1 the data version, 2 the revisions with their users, 3-6 the slugs of conflict, party, category, claimant
+    with django_assert_num_queries(6):
+        assert len(api.get(f"/api/v1/figures/{figure.pk}/history/").json()) == 6
+    for _ in range(3):
+        FigureFactory(period_end=D(2024, 12, 1)).delete()
+    # 1 the data version, 2 the count, 3 the page
+    with django_assert_num_queries(3):
+        assert api.get("/api/v1/figures/deleted/", {"since": "2000-01-01T00:00:00Z"}).json()["count"] == 3

@@ -2,6 +2,7 @@
 
 import csv
 import hashlib
+from functools import partial
 
 from django.db import transaction
 from django.http import StreamingHttpResponse
@@ -108,10 +109,14 @@ class ConditionalMixin:
     def object_etag(self, instance) -> str:
         return etag_for(type(instance).__name__, instance.pk, self.object_version(instance))
 
-    def not_modified(self, request, etag: str):
+    def conditional(self, request, etag: str, build):
+        """Return 304 when the client's copy (If-None-Match) is current, else `build()`; either with the ETag."""
         if etag_matches(request.headers.get("If-None-Match"), etag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return None
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = build()
+        response["ETag"] = etag
+        return response
 
     def get_object(self):
         instance = super().get_object()
@@ -122,17 +127,13 @@ class ConditionalMixin:
         return instance
 
     def list(self, request, *args, **kwargs):
-        etag = self.list_etag(request)
-        response = self.not_modified(request, etag) or super().list(request, *args, **kwargs)
-        response["ETag"] = etag
-        return response
+        return self.conditional(request, self.list_etag(request), partial(super().list, request, *args, **kwargs))
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
-        etag = self.object_etag(instance)
-        response = self.not_modified(request, etag) or Response(self.get_serializer(instance).data)
-        response["ETag"] = etag
-        return response
+        return self.conditional(
+            request, self.object_etag(instance), lambda: Response(self.get_serializer(instance).data)
+        )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -253,13 +254,12 @@ class FigureViewSet(ClaimsViewSet):
 
     def conditional_page(self, request, build_queryset, serializer_class):
         """Return a page of `build_queryset()` with the list's ETag, or 304 when the client's copy is current."""
-        etag = self.list_etag(request)
-        response = self.not_modified(request, etag)
-        if response is None:
-            page = self.paginate_queryset(build_queryset())
-            response = self.get_paginated_response(serializer_class(page, many=True).data)
-        response["ETag"] = etag
-        return response
+
+        def page():
+            rows = self.paginate_queryset(build_queryset())
+            return self.get_paginated_response(serializer_class(rows, many=True).data)
+
+        return self.conditional(request, self.list_etag(request), page)
 
     @extend_schema(
         summary="The latest claim of each source",
@@ -305,9 +305,7 @@ class FigureViewSet(ClaimsViewSet):
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request, pk=None):
-        etag = self.list_etag(request)
-        response = self.not_modified(request, etag)
-        if response is None:
+        def revisions():
             records = list(
                 Figure.history.filter(id=pk).select_related("history_user").order_by("-history_date", "-history_id")
             )
@@ -318,9 +316,9 @@ class FigureViewSet(ClaimsViewSet):
                 model = Figure._meta.get_field(field).related_model
                 wanted = {getattr(record, f"{field}_id") for record in records}
                 slugs[field] = dict(model.objects.filter(pk__in=wanted).values_list("pk", "slug"))
-            response = Response(analysis.RevisionSerializer(analysis.revisions(records, slugs), many=True).data)
-        response["ETag"] = etag
-        return response
+            return Response(analysis.RevisionSerializer(analysis.revisions(records, slugs), many=True).data)
+
+        return self.conditional(request, self.list_etag(request), revisions)
 
     @extend_schema(
         summary="Export figures as CSV",
@@ -333,11 +331,6 @@ class FigureViewSet(ClaimsViewSet):
     )
     @action(detail=False, methods=["get"], renderer_classes=[CSVRenderer], pagination_class=None)
     def export(self, request):
-        etag = self.list_etag(request)
-        not_modified = self.not_modified(request, etag)
-        if not_modified is not None:
-            not_modified["ETag"] = etag
-            return not_modified
         rows = self.filter_queryset(Figure.objects.all()).values_list(*EXPORT_PATHS)
         writer = csv.writer(Echo())
 
@@ -346,32 +339,23 @@ class FigureViewSet(ClaimsViewSet):
             for row in rows.iterator(chunk_size=2000):
                 yield writer.writerow(["" if value is None else value for value in row])
 
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        stamp = timezone.now().strftime("%Y%m%d")
-        response["Content-Disposition"] = f'attachment; filename="conflictdata-figures-{stamp}.csv"'
-        response["ETag"] = etag
-        return response
+        def stream():
+            response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+            stamp = timezone.now().strftime("%Y%m%d")
+            response["Content-Disposition"] = f'attachment; filename="conflictdata-figures-{stamp}.csv"'
+            return response
+
+        return self.conditional(request, self.list_etag(request), stream)
 
 
-class AnalysisView(StrictQueryMixin, APIView):
+class AnalysisView(StrictQueryMixin, ConditionalMixin, APIView):
     """A read-only question over the figures, answered as one JSON body with the data's ETag."""
 
     permission_classes = [permissions.AllowAny]  # it only reads
 
     def get(self, request):
-        etag = etag_for(data_version(), request.get_full_path(), request.accepted_media_type)
-        if etag_matches(request.headers.get("If-None-Match"), etag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        response = Response(self.answer(self.query()))
-        response["ETag"] = etag
-        return response
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if isinstance(response, Response) and response.status_code >= 400:
-            response.accepted_renderer = JSONRenderer()
-            response.accepted_media_type = JSONRenderer.media_type
-        return response
+        query = self.query()
+        return self.conditional(request, self.list_etag(request), lambda: Response(self.answer(query)))
 
 
 class SeriesView(AnalysisView):

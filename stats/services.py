@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from stats.importing import figures_import
 from stats.models import Category, Conflict, Figure, Party, Report, Source
 
 
@@ -15,11 +16,17 @@ from stats.models import Category, Conflict, Figure, Party, Report, Source
 def shipped_data_load(*, directory: Path) -> Counter:
     """Add the shipped rows a database lacks, file by file in name order; never change a row that exists.
 
-    Rows are matched by natural key (a slug; a report's address, or its title and date; a figure's claim), so a
-    curator's later edit of any other field survives every reload. Return the count of rows added per model.
+    JSON files are Django fixtures with natural keys; CSV files are figures in the export's format, loaded by the
+    importer. Rows are matched by natural key (a slug; a report's address, or its title and date; a figure's
+    claim), so a curator's later edit of any other field survives every reload. Return the rows added per model.
     """
     added = Counter()
-    for path in sorted(directory.glob("*.json")):
+    for path in sorted([*directory.glob("*.json"), *directory.glob("*.csv")]):
+        if path.suffix == ".csv":
+            result = figures_import(source=path, update_existing=False)
+            added["figures"] += result.created
+            added["reports"] += result.reports_created
+            continue
         with path.open(encoding="utf-8") as stream:
             for deserialized in serializers.deserialize("json", stream):
                 row = deserialized.object
@@ -28,7 +35,7 @@ def shipped_data_load(*, directory: Path) -> Counter:
                 row.full_clean()
                 row.save()
                 added[row._meta.verbose_name_plural] += 1
-    return added
+    return +added
 
 
 def figures_touch(*, changed) -> int:

@@ -1,7 +1,9 @@
+import csv
 import datetime
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from stats.models import Category, Conflict, Figure, Party, Report, Source
@@ -22,17 +24,17 @@ def load(capsys) -> str:
 
 def test_it_loads_the_vocabularies_and_the_founding_articles_claims(capsys):
     assert load(capsys) == (
-        "Shipped data: added 6 categories, 1 conflicts, 5 figures, 3 parties, 1 reports, 3 sources.\n"
+        "Shipped data: added 6 categories, 1 conflicts, 1631 figures, 3 parties, 1627 reports, 4 sources.\n"
     )
     slugs = set(Category.objects.values_list("slug", flat=True))
     assert slugs == {"killed", "injured", "total", "missing", "captured", "reservists-trained"}
-    report = Report.objects.get()
+    report = Report.objects.get(title=ARTICLE_TITLE)
     assert (report.title, report.published_on, report.url, report.publisher) == (
         ARTICLE_TITLE, datetime.date(2024, 12, 16), None, None,
     )
     claims = {
         (f.claimed_by.slug, f.category.slug, f.value, f.qualifier, f.period_start, f.period_end, f.date_precision)
-        for f in Figure.objects.with_related()
+        for f in Figure.objects.with_related().filter(report=report)
     }
     december_16 = datetime.date(2024, 12, 16)
     assert claims == {
@@ -42,7 +44,7 @@ def test_it_loads_the_vocabularies_and_the_founding_articles_claims(capsys):
         ("volodymyr-zelenskyy", "injured", 550000, "approximately", None, december_16, "year"),
         ("russia-government", "reservists-trained", 300000, "exact", None, december_16, "year"),
     }
-    total = Figure.objects.get(value=765110)
+    total = Figure.objects.get(value=765110, report=report)
     assert "765,110 since February 24, 2022" in total.quote
     assert "gives no date" in Figure.objects.get(value=198000).notes
 
@@ -64,7 +66,7 @@ def test_a_second_load_keeps_what_curators_changed(capsys):
     assert (corrected.value, corrected.notes) == (199000, "Corrected by a curator.")
     assert Category.objects.get(slug="killed").name == "Dead"
     assert Source.objects.get(slug="ukraine-general-staff").url == ""
-    assert Figure.objects.count() == 5
+    assert Figure.objects.count() == 1631
 
 
 def test_a_second_load_adds_only_what_is_missing(capsys):
@@ -82,3 +84,32 @@ def test_a_broken_fixture_loads_nothing_and_says_why(tmp_path, settings):
     with pytest.raises(CommandError, match="nothing was changed"):
         call_command("load_shipped_data")
     assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_the_general_staff_series_is_shipped_whole_and_equal_to_its_source(capsys, client):
+    load(capsys)
+    source = list(csv.DictReader((settings.FIXTURES_DIR / "03-general-staff-personnel.csv").open(encoding="utf-8")))
+    assert len(source) == 1626
+    response = client.get(
+        "/api/v1/series/", {"party": "russia-armed-forces", "category": "total", "claimed_by": "ukraine-general-staff"}
+    )
+    points = response.json()["points"]
+    assert len(points) == 1626
+    assert [(p["date"], p["value"]) for p in points] == [(row["period_end"], int(row["value"])) for row in source]
+    december_16 = next(point for point in points if point["date"] == "2024-12-16")
+    assert (december_16["value"], december_16["change"]) == (765110, 1600)
+    assert (points[0]["date"], points[0]["value"]) == ("2022-02-24", 2800)
+    figure = Figure.objects.select_related("report__publisher").get(pk=december_16["figure"])
+    assert (figure.report.published_on, figure.report.publisher.slug, figure.qualifier) == (
+        datetime.date(2024, 12, 17), "ukraine-mod", "approximately",
+    )
+    assert figure.report.url.startswith("https://mod.gov.ua/news/")
+
+
+def test_the_shipped_series_matches_the_json_it_was_built_from():
+    built = {row["report_published_on"]: row for row in csv.DictReader(
+        (settings.FIXTURES_DIR / "03-general-staff-personnel.csv").open(encoding="utf-8")
+    )}
+    assert built["2022-03-07"]["qualifier"] == "at_least"  # "more" in the source
+    assert built["2024-12-17"]["value"] == "765110"
+    assert built["2024-10-07"]["notes"].startswith("The Ministry of Defence's page for this day")

@@ -17,15 +17,11 @@ from rest_framework.views import APIView
 
 from stats.api import analysis, filters, serializers
 from stats.api.errors import ParameterError, PreconditionFailed
+from stats.csvformat import FIGURE_CSV_COLUMNS
 from stats.models import Category, Conflict, Figure, Party, Report, Source
 from stats.querysets import data_version
 from stats.services import figures_touch
 
-EXPORT_COLUMNS = [
-    "id", "conflict", "party", "category", "claimed_by", "value", "value_low", "value_high", "qualifier", "basis",
-    "period_start", "period_end", "date_precision", "report_title", "report_url", "report_published_on",
-    "publisher", "quote", "notes", "updated_at",
-]
 # The ORM path of each export column, in the same order.
 EXPORT_PATHS = [
     "id", "conflict__slug", "party__slug", "category__slug", "claimed_by__slug", "value", "value_low", "value_high",
@@ -326,7 +322,7 @@ class FigureViewSet(ClaimsViewSet):
         "without pages. The columns are the ones `manage.py import_figures` reads, so an export loads back "
         "unchanged.",
         responses={
-            (200, "text/csv"): OpenApiResponse(description="CSV with the columns: " + ", ".join(EXPORT_COLUMNS)),
+            (200, "text/csv"): OpenApiResponse(description="CSV with the columns: " + ", ".join(FIGURE_CSV_COLUMNS)),
         },
     )
     @action(detail=False, methods=["get"], renderer_classes=[CSVRenderer], pagination_class=None)
@@ -335,7 +331,7 @@ class FigureViewSet(ClaimsViewSet):
         writer = csv.writer(Echo())
 
         def lines():
-            yield writer.writerow(EXPORT_COLUMNS)
+            yield writer.writerow(FIGURE_CSV_COLUMNS)
             for row in rows.iterator(chunk_size=2000):
                 yield writer.writerow(["" if value is None else value for value in row])
 

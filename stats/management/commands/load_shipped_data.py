@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 
+from stats.importing import ImportRefused
 from stats.services import shipped_data_load
 
 
@@ -14,7 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             added = shipped_data_load(directory=settings.FIXTURES_DIR)
-        except (DeserializationError, ValidationError) as error:
+        except (DeserializationError, ValidationError, ImportRefused) as error:
             raise CommandError(f"The shipped data could not be loaded, nothing was changed: {error}") from None
         if not added:
             self.stdout.write("Shipped data: already loaded, nothing to add.")

@@ -1,13 +1,17 @@
 """The curators' admin: scan, filter, search and correct claims, with their revisions."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from stats.importing import ImportRefused, decoded, figures_import
 from stats.models import DUPLICATE_CLAIM_MESSAGE, Category, Conflict, Figure, Party, Report, Source
 from stats.services import figures_touch
 
@@ -141,8 +145,15 @@ class CumulativeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class FigureImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV with the columns of the export (/api/v1/figures/export/), UTF-8.")
+    dry_run = forms.BooleanField(required=False, label="Only check the file and say what would change")
+
+
 @admin.register(Figure)
 class FigureAdmin(CuratedAdmin):
+    change_list_template = "admin/stats/figure/change_list.html"
+
     list_display = [
         "id", "value", "qualifier", "category", "party", "claimed_by", "period_start", "period_end", "basis",
         "conflict", "report",
@@ -173,3 +184,35 @@ class FigureAdmin(CuratedAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         warn_if_lower_than_preceding(request, obj)
+
+    def get_urls(self):
+        urls = [path("import/", self.admin_site.admin_view(self.import_view), name="stats_figure_import")]
+        return urls + super().get_urls()
+
+    def import_view(self, request):
+        """Import a CSV file with the importer the command uses: the same format, rules and line-numbered errors."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = FigureImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = figures_import(
+                    source=decoded(form.cleaned_data["file"].file),
+                    dry_run=form.cleaned_data["dry_run"],
+                    user=request.user,
+                )
+            except ImportRefused as refused:
+                messages.error(request, f"Nothing was imported: {len(refused.errors)} problem(s) in the file.")
+                for error in refused.errors:
+                    messages.error(request, str(error))
+            else:
+                messages.success(request, str(result).capitalize())
+                if not result.dry_run:
+                    return redirect("admin:stats_figure_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import figures from CSV",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/stats/figure/import.html", context)

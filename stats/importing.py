@@ -185,8 +185,9 @@ def constraint_columns(messages: list[str]) -> list[str]:
     """Return the columns of the check constraint whose message this is."""
     for constraint in Figure._meta.constraints:
         if constraint.violation_error_message in messages:
-            fields = getattr(constraint, "fields", None) or sorted(constraint.condition.referenced_base_fields)
-            return [COLUMN_OF.get(name, name) for name in fields]
+            fields = getattr(constraint, "fields", None) or constraint.condition.referenced_base_fields
+            columns = {COLUMN_OF.get(name, name) for name in fields}
+            return sorted(columns, key=FIGURE_CSV_COLUMNS.index)
     return []
 
 

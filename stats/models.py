@@ -515,6 +515,8 @@ class Figure(models.Model):
         errors = {}
         conflict = self.related_if_set("conflict")
         report = self.related_if_set("report")
+        if not all(isinstance(day, datetime.date | None) for day in (self.period_start, self.period_end)):
+            return  # a date that did not parse is already reported by its field
         if conflict is not None:
             started_on = conflict.started_on
             if self.period_start == started_on:

@@ -1,0 +1,278 @@
+"""The importer: all or nothing, line-numbered errors, idempotent, round trip with the export."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from stats.csvformat import FIGURE_CSV_COLUMNS
+from stats.importing import ImportRefused, figures_import
+from stats.models import Figure, Report
+from tests.factories import CategoryFactory, ConflictFactory, PartyFactory, ReportFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def vocabulary(db):
+    ConflictFactory()
+    PartyFactory(slug="russia-armed-forces")
+    CategoryFactory(slug="total")
+    SourceFactory(slug="general-staff")
+    SourceFactory(slug="mod")
+
+
+def row(**changes) -> dict:
+    cells = dict.fromkeys(FIGURE_CSV_COLUMNS, "")
+    cells.update(
+        conflict="russia-ukraine", party="russia-armed-forces", category="total", claimed_by="general-staff",
+        value="765110", qualifier="approximately", basis="claimed", period_end="2024-12-16", date_precision="day",
+        report_title="Enemy combat losses as of 17 December 2024", report_url="https://mod.gov.ua/news/1217",
+        report_published_on="2024-12-17", publisher="mod",
+    )
+    cells.update(changes)
+    return cells
+
+
+def csv_text(rows: list[dict], columns=FIGURE_CSV_COLUMNS) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def load(text: str, **options):
+    return figures_import(source=io.StringIO(text), **options)
+
+
+def two_days() -> list[dict]:
+    return [
+        row(),
+        row(value="763510", period_end="2024-12-15", report_title="Enemy combat losses as of 16 December 2024",
+            report_url="", report_published_on="2024-12-16", publisher="general-staff", quote="about 763,510"),
+    ]
+
+
+def refused(text: str) -> list[str]:
+    with pytest.raises(ImportRefused) as excinfo:
+        load(text)
+    return [str(error) for error in excinfo.value.errors]
+
+
+def test_a_good_file_is_imported_with_its_reports(vocabulary):
+    result = load(csv_text(two_days()))
+    assert (result.created, result.updated, result.unchanged, result.reports_created) == (2, 0, 0, 2)
+    latest = Figure.objects.select_related("report__publisher").get(period_end=datetime.date(2024, 12, 16))
+    assert (latest.value, latest.qualifier, latest.cumulative) == (765110, "approximately", True)
+    assert (latest.report.url, latest.report.publisher.slug, latest.report.published_on) == (
+        "https://mod.gov.ua/news/1217", "mod", datetime.date(2024, 12, 17),
+    )
+    earlier = Figure.objects.select_related("report").get(period_end=datetime.date(2024, 12, 15))
+    assert (earlier.report.url, earlier.quote) == (None, "about 763,510")
+    assert latest.history.count() == 1
+
+
+def test_an_existing_report_is_found_by_address_or_by_title_and_date(vocabulary):
+    by_url = ReportFactory(url="https://mod.gov.ua/news/1217", title="Another title")
+    by_title = ReportFactory(url=None, title="Enemy combat losses as of 16 December 2024",
+                             published_on=datetime.date(2024, 12, 16))
+    result = load(csv_text(two_days()))
+    assert result.reports_created == 0
+    assert set(Figure.objects.values_list("report_id", flat=True)) == {by_url.pk, by_title.pk}
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"party": "nobody"}, "line 3, column party: No party has the slug 'nobody'."),
+        ({"value": "-5"}, "line 3, column value: The value cannot be negative."),
+        ({"value": "many"}, "line 3, column value: “many” value must be an integer."),
+        ({"value_low": "900", "value_high": "100"},
+         "line 3, columns value_low, value_high: The low end of the range cannot be above its high end."),
+        ({"period_end": "2024-13-45"}, "line 3, column period_end: “2024-13-45” value has the correct format "
+                                       "(YYYY-MM-DD) but it is an invalid date."),
+        ({"period_end": "2024-12-20"},
+         "line 3, column period_end: The period cannot end after the report was published (2024-12-16)."),
+        ({"period_start": "2021-01-01"},
+         "line 3, column period_start: The period cannot begin before the conflict did (2022-02-24)."),
+        ({"qualifier": "roughly"}, "line 3, column qualifier: Value 'roughly' is not a valid choice."),
+        ({"report_published_on": "16/12/2024"},
+         "line 3, column report_published_on: “16/12/2024” value has an invalid date format. It must be in "
+         "YYYY-MM-DD format."),
+        ({"conflict": ""}, "line 3, column conflict: This field cannot be blank."),
+    ],
+)
+def test_a_bad_row_refuses_the_whole_file_naming_line_and_column(vocabulary, changes, expected):
+    rows = two_days()
+    rows[1].update(changes)
+    assert refused(csv_text(rows)) == [expected]
+    assert (Figure.objects.count(), Report.objects.count()) == (0, 0)
+
+
+def test_a_claim_given_twice_is_refused(vocabulary):
+    assert refused(csv_text([row(), row(value="765111")])) == [
+        "line 3, columns report_url, conflict, claimed_by, party, category, period_start, period_end, basis: "
+        "This claim is also on line 2: a file gives each claim once."
+    ]
+    assert Figure.objects.count() == 0
+
+
+def test_a_line_number_counts_lines_not_records(vocabulary):
+    rows = [row(quote="first line\nsecond line\nthird"), row(period_end="2024-12-14", value="-1")]
+    assert refused(csv_text(rows)) == ["line 5, column value: The value cannot be negative."]
+
+
+def test_a_header_missing_a_column_is_refused(vocabulary):
+    columns = [column for column in FIGURE_CSV_COLUMNS if column != "basis"]
+    assert refused(csv_text([row()], columns)) == [
+        "line 1: the header must name the export's columns (missing basis)"
+    ]
+    assert refused("conflict,party\nx,y\n")[0].startswith("line 1: the header must name the export's columns")
+
+
+def test_id_and_updated_at_may_be_left_out(vocabulary):
+    columns = [column for column in FIGURE_CSV_COLUMNS if column not in {"id", "updated_at"}]
+    assert load(csv_text([row()], columns)).created == 1
+
+
+def test_importing_the_same_file_twice_changes_nothing(vocabulary):
+    text = csv_text(two_days())
+    load(text)
+    before = list(Figure.objects.order_by("id").values_list("id", "updated_at"))
+    history = Figure.history.count()
+    result = load(text)
+    assert (result.created, result.updated, result.unchanged, result.reports_created) == (0, 0, 2, 0)
+    assert list(Figure.objects.order_by("id").values_list("id", "updated_at")) == before
+    assert Figure.history.count() == history
+
+
+def test_a_changed_value_updates_the_claim_with_a_revision(vocabulary):
+    load(csv_text(two_days()))
+    rows = two_days()
+    rows[0]["value"] = "765200"
+    result = load(csv_text(rows), user=None)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    figure = Figure.objects.get(period_end=datetime.date(2024, 12, 16))
+    assert figure.value == 765200
+    assert [record.history_type for record in figure.history.all()] == ["~", "+"]
+
+
+def test_without_updates_existing_claims_are_left_alone(vocabulary):
+    load(csv_text(two_days()))
+    Figure.objects.filter(period_end=datetime.date(2024, 12, 16)).update(value=1)
+    result = load(csv_text(two_days()), update_existing=False)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
+    assert Figure.objects.get(period_end=datetime.date(2024, 12, 16)).value == 1
+
+
+def test_a_dry_run_writes_nothing_and_says_what_would_change(vocabulary):
+    result = load(csv_text(two_days()), dry_run=True)
+    assert (result.created, result.reports_created, result.dry_run) == (2, 2, True)
+    assert str(result) == "2 rows would import: 2 figures created, 0 updated, 0 unchanged; 2 reports created."
+    assert (Figure.objects.count(), Report.objects.count()) == (0, 0)
+
+
+def test_an_export_imports_back_unchanged_and_rebuilds_an_empty_database(vocabulary, client):
+    load(csv_text(two_days()))
+    Figure.objects.filter(period_end=datetime.date(2024, 12, 15)).update(value_low=700000, value_high=800000,
+                                                                       notes='Said "about", twice,\nin fact.')
+    exported = b"".join(client.get("/api/v1/figures/export/").streaming_content).decode("utf-8")
+    before = sorted(Figure.objects.values_list(
+        "conflict__slug", "party__slug", "category__slug", "claimed_by__slug", "value", "value_low", "value_high",
+        "qualifier", "basis", "period_start", "period_end", "date_precision", "quote", "notes", "report__title",
+        "report__url", "report__published_on", "report__publisher__slug",
+    ))
+    assert load(exported).unchanged == 2
+    Figure.objects.all().delete()
+    Report.objects.all().delete()
+    result = load(exported)
+    assert (result.created, result.reports_created) == (2, 2)
+    after = sorted(Figure.objects.values_list(
+        "conflict__slug", "party__slug", "category__slug", "claimed_by__slug", "value", "value_low", "value_high",
+        "qualifier", "basis", "period_start", "period_end", "date_precision", "quote", "notes", "report__title",
+        "report__url", "report__published_on", "report__publisher__slug",
+    ))
+    assert after == before
+
+
+def test_the_command_imports_and_summarises(vocabulary, tmp_path, capsys):
+    path = tmp_path / "figures.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + csv_text(two_days()).encode("utf-8"))  # with a byte-order mark
+    call_command("import_figures", str(path), "--dry-run")
+    assert capsys.readouterr().out == (
+        "2 rows would import: 2 figures created, 0 updated, 0 unchanged; 2 reports created.\n"
+    )
+    assert Figure.objects.count() == 0
+    call_command("import_figures", str(path))
+    assert capsys.readouterr().out == "2 rows imported: 2 figures created, 0 updated, 0 unchanged; 2 reports created.\n"
+    assert Figure.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read"),
+        (b"conflict,party\xff\n", "the file is not UTF-8 text"),
+        (b"", "the header must name the export's columns"),
+    ],
+)
+def test_a_bad_file_is_a_one_line_error(vocabulary, tmp_path, capsys, content, message):
+    path = tmp_path / "figures.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_figures", str(path))
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 1
+    assert message in errors[0]
+
+
+def test_the_command_names_each_bad_line(vocabulary, tmp_path, capsys):
+    rows = two_days()
+    rows[0]["value"] = "-1"
+    rows[1]["party"] = "nobody"
+    path = tmp_path / "figures.csv"
+    path.write_text(csv_text(rows), encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_figures", str(path))
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}: line 3, column party: No party has the slug 'nobody'.",
+    ]
+
+
+def test_curators_import_in_the_admin(vocabulary, client, curator):
+    client.force_login(curator)
+    url = reverse("admin:stats_figure_import")
+    assert client.get(url).status_code == 200
+    upload = SimpleUploadedFile("figures.csv", csv_text(two_days()).encode("utf-8"), content_type="text/csv")
+    response = client.post(url, {"file": upload}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "2 rows imported: 2 figures created, 0 updated, 0 unchanged; 2 reports created."
+    ]
+    assert Figure.objects.count() == 2
+    assert Figure.objects.first().history.first().history_user == curator
+
+
+def test_the_admin_import_shows_line_numbered_errors(vocabulary, client, curator):
+    client.force_login(curator)
+    rows = two_days()
+    rows[1]["value"] = "-1"
+    upload = SimpleUploadedFile("figures.csv", csv_text(rows).encode("utf-8"), content_type="text/csv")
+    response = client.post(reverse("admin:stats_figure_import"), {"file": upload})
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "Nothing was imported: 1 problem(s) in the file.",
+        "line 3, column value: The value cannot be negative.",
+    ]
+    assert Figure.objects.count() == 0
+
+
+def test_the_admin_import_needs_the_add_permission(vocabulary, client, django_user_model):
+    viewer = django_user_model.objects.create_user("viewer", password="a-long-password-1", is_staff=True)
+    client.force_login(viewer)
+    assert client.get(reverse("admin:stats_figure_import")).status_code == 403

@@ -1,5 +1,6 @@
 import csv
 import datetime
+import io
 import json
 
 import pytest
@@ -113,3 +114,25 @@ def test_the_shipped_series_matches_the_json_it_was_built_from():
     assert built["2022-03-07"]["qualifier"] == "at_least"  # "more" in the source
     assert built["2024-12-17"]["value"] == "765110"
     assert built["2024-10-07"]["notes"].startswith("The Ministry of Defence's page for this day")
+
+
+SHARED = settings.BASE_DIR.parent / "shared" / "data"
+
+
+@pytest.mark.skipif(not (SHARED / "general-staff").is_dir(), reason="the source data (../shared/data) is not beside this checkout")
+def test_the_shipped_series_is_exactly_what_the_build_script_makes_from_the_source(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_general_staff", settings.FIXTURES_DIR / "build_general_staff.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    monkeypatch.setattr(build, "OUTPUT", tmp_path / "rebuilt.csv")
+    monkeypatch.setattr("sys.argv", ["build_general_staff.py"])
+    build.main()
+    shipped = (settings.FIXTURES_DIR / "03-general-staff-personnel.csv").read_bytes()
+    assert (tmp_path / "rebuilt.csv").read_bytes() == shipped
+    source = json.loads((SHARED / "general-staff" / "russia_losses_personnel.json").read_text())
+    rows = list(csv.DictReader(io.StringIO(shipped.decode("utf-8"))))
+    assert [(row["report_published_on"], int(row["value"])) for row in rows] == [
+        (claim["date"], claim["personnel"]) for claim in sorted(source, key=lambda claim: claim["date"])
+    ]

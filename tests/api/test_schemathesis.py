@@ -35,6 +35,7 @@ def curator_token(curator):
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: the same requests on every run, so that a green run here is a green run in CI.
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_the_api_honours_its_schema(case, curator_token):
     case.call_and_validate(headers={"Authorization": f"Token {curator_token}"}, excluded_checks=EXCLUDED_CHECKS)

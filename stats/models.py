@@ -10,9 +10,10 @@ from django.db.models import F, Q
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from stats.citations import format_citation
 from stats.querysets import FigureQuerySet
 
-__all__ = ["MAX_COUNT", "Category", "Conflict", "Figure", "Party", "Report", "Source", "format_citation"]
+__all__ = ["MAX_COUNT", "Category", "Conflict", "Figure", "Party", "Report", "Source"]
 
 # Larger than any population; it keeps values within what SQLite, PostgreSQL and JSON clients all hold exactly.
 MAX_COUNT = 10_000_000_000
@@ -266,63 +267,6 @@ class Category(models.Model):
 
 
 DUPLICATE_CLAIM_MESSAGE = "This report already records this claim (same claimant, party, category, period and basis)."
-QUALIFIER_WORDS = {"exact": "", "approximately": "about ", "at_least": "at least ", "at_most": "at most "}
-
-
-def format_day(day: datetime.date, precision: str = "day") -> str:
-    """Return a date as a journalist writes it, as exactly as it is known: 16 December 2024, December 2024, 2024."""
-    if precision == "year":
-        return str(day.year)
-    if precision == "month":
-        return f"{day:%B} {day.year}"
-    return f"{day.day} {day:%B} {day.year}"
-
-
-def format_citation(
-    *,
-    claimed_by: str,
-    basis: str,
-    qualifier: str,
-    value: int,
-    value_low: int | None,
-    value_high: int | None,
-    category: str,
-    party: str,
-    conflict: str,
-    period_start: datetime.date | None,
-    period_end: datetime.date,
-    date_precision: str,
-    report_title: str,
-    report_published_on: datetime.date,
-    report_url: str | None,
-    publisher: str | None,
-) -> str:
-    """Return one sentence a journalist can paste: claimant, quantity, the date counted to, and the report."""
-    quantity = f"{QUALIFIER_WORDS[qualifier]}{value:,} {category.lower()}"
-    if value_low is not None or value_high is not None:
-        low = f"{value_low:,}" if value_low is not None else "?"
-        high = f"{value_high:,}" if value_high is not None else "?"
-        quantity += f" (range {low} to {high})"
-    end = format_day(period_end, date_precision)
-    if period_start is None:
-        period = f", counted since the conflict began, as of {end}"
-    elif period_start == period_end and date_precision == "day":
-        period = f" on {end}"
-    else:
-        period = f" from {format_day(period_start)} to {end}"
-    where = ", ".join(
-        part
-        for part in (
-            publisher,
-            f"“{report_title}”",
-            f"published {format_day(report_published_on)}",
-            report_url,
-        )
-        if part
-    )
-    return f"{claimed_by} {basis} {quantity} among {party} ({conflict}){period} ({where})."
-
-
 def first_day_known(day: datetime.date, precision: str) -> datetime.date:
     """Return the first day of the month or year `day` falls in, as `precision` says, or `day` itself."""
     if precision == "year":

@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from stats.models import DUPLICATE_CLAIM_MESSAGE, Figure, Report, format_citation
+from stats.citations import format_citation
+from stats.models import DUPLICATE_CLAIM_MESSAGE, Figure, Report
 from tests.factories import (
     CategoryFactory,
     ConflictFactory,

@@ -1,25 +1,21 @@
 """The API's views: declarative ViewSets over the claims, with strict parameters, ETags and a CSV export."""
 
 import csv
-import hashlib
-from functools import partial
 
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import permissions, renderers, routers, status, viewsets
+from rest_framework import permissions, renderers, routers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stats.api import analysis, filters, serializers
-from stats.api.errors import ParameterError, PreconditionFailed
+from stats.api.mixins import ConditionalMixin, StrictQueryMixin
 from stats.csvformat import FIGURE_CSV_COLUMNS
 from stats.models import Category, Conflict, Figure, Party, Report, Source
-from stats.querysets import data_version
 from stats.services import figures_touch
 
 # The ORM path of each export column, in the same order.
@@ -28,120 +24,6 @@ EXPORT_PATHS = [
     "qualifier", "basis", "period_start", "period_end", "date_precision", "report__title", "report__url",
     "report__published_on", "report__publisher__slug", "quote", "notes", "updated_at",
 ]
-FILTERED_ACTIONS = {"list", "export", "latest"}
-PAGED_ACTIONS = {"list", "latest", "deleted"}
-
-
-def etag_for(*parts) -> str:
-    return '"' + hashlib.blake2b("|".join(str(part) for part in parts).encode(), digest_size=16).hexdigest() + '"'
-
-
-def etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
-    return "*" in candidates or etag in candidates
-
-
-class StrictQueryMixin:
-    """Refuse query parameters the endpoint does not know, repeated ones and NUL bytes, naming them."""
-
-    # Per action, a serializer describing (and validating) the parameters that are not filters or pages.
-    query_serializer_classes: dict = {}
-
-    def known_query_parameters(self) -> set[str]:
-        known = {"format"}
-        if self.action in FILTERED_ACTIONS and getattr(self, "filterset_class", None) is not None:
-            known |= set(self.filterset_class.base_filters)
-        if self.action in PAGED_ACTIONS and getattr(self, "paginator", None) is not None:
-            known |= self.paginator.query_parameters()
-        if self.action in self.query_serializer_classes:
-            known |= set(self.query_serializer_classes[self.action]().fields)
-        return known
-
-    def query(self) -> dict:
-        """Return this action's own parameters, validated (a 400 naming each one that is missing or wrong)."""
-        serializer = self.query_serializer_classes[self.action](data=self.request.query_params)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def check_query_parameters(self, request) -> None:
-        known = self.known_query_parameters()
-        errors = {}
-        for name, values in request.query_params.lists():
-            if "\x00" in name or any("\x00" in value for value in values):
-                errors[name.replace("\x00", "\\x00")] = ["NUL characters are not allowed."]
-            elif name not in known:
-                errors[name] = [f"Unknown parameter. This endpoint takes: {', '.join(sorted(known))}."]
-            elif len(values) > 1:
-                errors[name] = ["Give this parameter once; separate several values with commas."]
-            elif not values[0]:
-                errors[name] = ["Give a value, or leave the parameter out."]
-        if errors:
-            raise ParameterError(errors)
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if getattr(self, request.method.lower(), None) is not None:  # otherwise DRF answers 405
-            self.check_query_parameters(request)
-
-
-class ConditionalMixin:
-    """ETags from the data's version, 304 for a current copy, 412 for a write against a stale one."""
-
-    etag_related: list[str] = []
-
-    def list_etag(self, request) -> str:
-        return etag_for(data_version(), request.get_full_path(), request.accepted_media_type)
-
-    def object_version(self, instance) -> str:
-        related = [getattr(instance, name) for name in self.etag_related if getattr(instance, f"{name}_id")]
-        versions = [
-            row.history.values_list("history_date", flat=True).order_by("-history_date").first()
-            for row in [instance, *related]
-        ]
-        return max(str(version) for version in versions)
-
-    def object_etag(self, instance) -> str:
-        return etag_for(type(instance).__name__, instance.pk, self.object_version(instance))
-
-    def conditional(self, request, etag: str, build):
-        """Return 304 when the client's copy (If-None-Match) is current, else `build()`; either with the ETag."""
-        if etag_matches(request.headers.get("If-None-Match"), etag):
-            response = Response(status=status.HTTP_304_NOT_MODIFIED)
-        else:
-            response = build()
-        response["ETag"] = etag
-        return response
-
-    def get_object(self):
-        instance = super().get_object()
-        if self.request.method in {"PUT", "PATCH", "DELETE"}:
-            if_match = self.request.headers.get("If-Match")
-            if if_match and not etag_matches(if_match, self.object_etag(instance)):
-                raise PreconditionFailed()
-        return instance
-
-    def list(self, request, *args, **kwargs):
-        return self.conditional(request, self.list_etag(request), partial(super().list, request, *args, **kwargs))
-
-    def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        return self.conditional(
-            request, self.object_etag(instance), lambda: Response(self.get_serializer(instance).data)
-        )
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if isinstance(response, Response) and response.status_code >= 400:
-            # Every error is JSON, whatever the client asked for.
-            response.accepted_renderer = JSONRenderer()
-            response.accepted_media_type = JSONRenderer.media_type
-        elif response.status_code in {200, 201} and request.method in {"PUT", "PATCH", "POST"}:
-            instance = getattr(self, "written", None)
-            if instance is not None:
-                response["ETag"] = self.object_etag(instance)
-        return response
 
 
 class ClaimsViewSet(StrictQueryMixin, ConditionalMixin, viewsets.ModelViewSet):

@@ -1,0 +1,59 @@
+"""The sentence a journalist pastes to cite a figure: a plain function of fields a list query already selects."""
+
+import datetime
+
+QUALIFIER_WORDS = {"exact": "", "approximately": "about ", "at_least": "at least ", "at_most": "at most "}
+
+
+def format_day(day: datetime.date, precision: str = "day") -> str:
+    """Return a date as a journalist writes it, as exactly as it is known: 16 December 2024, December 2024, 2024."""
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return f"{day:%B} {day.year}"
+    return f"{day.day} {day:%B} {day.year}"
+
+
+def format_citation(
+    *,
+    claimed_by: str,
+    basis: str,
+    qualifier: str,
+    value: int,
+    value_low: int | None,
+    value_high: int | None,
+    category: str,
+    party: str,
+    conflict: str,
+    period_start: datetime.date | None,
+    period_end: datetime.date,
+    date_precision: str,
+    report_title: str,
+    report_published_on: datetime.date,
+    report_url: str | None,
+    publisher: str | None,
+) -> str:
+    """Return one sentence a journalist can paste: claimant, quantity, the date counted to, and the report."""
+    quantity = f"{QUALIFIER_WORDS[qualifier]}{value:,} {category.lower()}"
+    if value_low is not None or value_high is not None:
+        low = f"{value_low:,}" if value_low is not None else "?"
+        high = f"{value_high:,}" if value_high is not None else "?"
+        quantity += f" (range {low} to {high})"
+    end = format_day(period_end, date_precision)
+    if period_start is None:
+        period = f", counted since the conflict began, as of {end}"
+    elif period_start == period_end and date_precision == "day":
+        period = f" on {end}"
+    else:
+        period = f" from {format_day(period_start)} to {end}"
+    where = ", ".join(
+        part
+        for part in (
+            publisher,
+            f"“{report_title}”",
+            f"published {format_day(report_published_on)}",
+            report_url,
+        )
+        if part
+    )
+    return f"{claimed_by} {basis} {quantity} among {party} ({conflict}){period} ({where})."

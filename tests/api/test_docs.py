@@ -25,6 +25,8 @@ def test_the_schema_describes_every_figure_filter_and_error(api):
     assert all(parameters[name].get("description") for name in expected)
     assert {"200", "304", "400", "404", "406"} <= set(operation["responses"])
     assert {} in operation["security"]
+    assert operation["tags"] == ["figures"]
+    assert [tag["name"] for tag in schema["tags"]][:3] == ["figures", "compare", "series"]
     write = schema["paths"]["/api/v1/figures/{id}/"]["patch"]
     assert {"400", "401", "403", "404", "409", "412"} <= set(write["responses"])
     assert {} not in write["security"]

@@ -83,11 +83,7 @@ class FigureInlineFormSet(BaseInlineFormSet):
         for form in self.forms:
             if not form.is_valid() or not form.has_changed() or self._should_delete_form(form):
                 continue
-            figure = form.instance
-            key = (
-                figure.conflict_id, figure.claimed_by_id, figure.party_id, figure.category_id,
-                figure.period_start, figure.period_end, figure.basis,
-            )
+            key = form.instance.claim_key()
             if key in seen:
                 raise ValidationError(DUPLICATE_CLAIM_MESSAGE)
             seen.add(key)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from stats.csvformat import FIGURE_CSV_COLUMNS
-from stats.models import Category, Conflict, Figure, Party, Report, Source
+from stats.models import CLAIM_FIELDS, Category, Conflict, Figure, Party, Report, Source
 
 IGNORED_COLUMNS = {"id", "updated_at"}
 RELATIONS = {"conflict": Conflict, "party": Party, "category": Category, "claimed_by": Source}
@@ -210,26 +210,19 @@ def build_figures(rows: list[Row], slugs: dict, errors: list[RowError]) -> None:
         row.figure = figure
 
 
-def claim_key(figure: Figure) -> tuple:
-    return (
-        figure.report_id, figure.conflict_id, figure.claimed_by_id, figure.party_id, figure.category_id,
-        figure.period_start, figure.period_end, figure.basis,
-    )
-
-
 def plan_writes(rows: list[Row], errors: list[RowError], result: ImportResult, update_existing: bool):
     """Split the rows into figures to create and to update, refusing a claim the file gives twice."""
     existing = {
-        claim_key(figure): figure
+        figure.claim_key(): figure
         for figure in in_chunks(Figure.objects.all(), "report_id", {row.figure.report_id for row in rows})
     }
     seen, to_create, to_update = {}, [], []
     for row in rows:
-        key = claim_key(row.figure)
+        key = row.figure.claim_key()
         if key in seen:
-            errors.append(RowError(row.line, ["report_url", "conflict", "claimed_by", "party", "category",
-                                              "period_start", "period_end", "basis"],
-                                   f"This claim is also on line {seen[key]}: a file gives each claim once."))
+            columns = [COLUMN_OF.get(name, name) for name in CLAIM_FIELDS]
+            errors.append(RowError(row.line, columns, f"This claim is also on line {seen[key]}: a file gives each "
+                                                      "claim once."))
             continue
         seen[key] = row.line
         current = existing.get(key)

@@ -266,6 +266,8 @@ class Category(models.Model):
         return (self.slug,)
 
 
+# What makes a claim: one figure per these fields (a null period_start counting as equal to another null).
+CLAIM_FIELDS = ["report", "conflict", "claimed_by", "party", "category", "period_start", "period_end", "basis"]
 DUPLICATE_CLAIM_MESSAGE = "This report already records this claim (same claimant, party, category, period and basis)."
 def first_day_known(day: datetime.date, precision: str) -> datetime.date:
     """Return the first day of the month or year `day` falls in, as `precision` says, or `day` itself."""
@@ -389,13 +391,13 @@ class Figure(models.Model):
             choice_is_valid("date_precision", DatePrecision, "figure_date_precision_valid"),
             # SQL treats NULLs as distinct, so "since the start" (a null period_start) needs a constraint of its own.
             models.UniqueConstraint(
-                fields=["report", "conflict", "claimed_by", "party", "category", "period_end", "basis"],
+                fields=[name for name in CLAIM_FIELDS if name != "period_start"],
                 condition=Q(period_start__isnull=True),
                 name="figure_unique_claim_since_start",
                 violation_error_message=DUPLICATE_CLAIM_MESSAGE,
             ),
             models.UniqueConstraint(
-                fields=["report", "conflict", "claimed_by", "party", "category", "period_start", "period_end", "basis"],
+                fields=CLAIM_FIELDS,
                 condition=Q(period_start__isnull=False),
                 name="figure_unique_claim_for_period",
                 violation_error_message=DUPLICATE_CLAIM_MESSAGE,
@@ -446,6 +448,10 @@ class Figure(models.Model):
         )
 
     natural_key.dependencies = ["stats.report", "stats.conflict", "stats.source", "stats.party", "stats.category"]
+
+    def claim_key(self) -> tuple:
+        """Return the values that identify the claim (CLAIM_FIELDS), relations by id."""
+        return tuple(getattr(self, self._meta.get_field(name).attname) for name in CLAIM_FIELDS)
 
     def related_if_set(self, name: str):
         """Return the related object `name` if it is set, saved or not (an inline form's report is unsaved)."""

@@ -1,6 +1,7 @@
 """Read paths over figures, as QuerySet methods."""
 
 import datetime
+from functools import cache
 
 from django.apps import apps
 from django.db import connection, models
@@ -45,12 +46,7 @@ class FigureQuerySet(models.QuerySet):
 
     def same_quantity(self, figure) -> "FigureQuerySet":
         """Return the figures of the same claimant about the same party, category and conflict."""
-        return self.filter(
-            conflict_id=figure.conflict_id,
-            claimed_by_id=figure.claimed_by_id,
-            party_id=figure.party_id,
-            category_id=figure.category_id,
-        )
+        return self.filter(**{name: getattr(figure, name) for name in QUANTITY})
 
     def preceding_cumulative(self, figure):
         """Return the claimant's latest cumulative figure for the same quantity before `figure`'s date, or None."""
@@ -111,16 +107,22 @@ class FigureQuerySet(models.QuerySet):
         )
 
 
-def data_version() -> str:
-    """Return the time of the latest write of any claims data, from the revision tables (deletions included)."""
+@cache
+def data_version_sql() -> str:
+    """Return the query for the latest revision time over every revision table of the app."""
+    quote = connection.ops.quote_name
     tables = [
         model._meta.db_table
         for model in apps.get_app_config("stats").get_models()
         if model._meta.db_table.startswith("stats_historical")
     ]
-    quote = connection.ops.quote_name
     union = " UNION ALL ".join(f"SELECT MAX(history_date) AS changed FROM {quote(table)}" for table in tables)
+    return f"SELECT MAX(changed) FROM ({union}) AS versions"
+
+
+def data_version() -> str:
+    """Return the time of the latest write of any claims data, from the revision tables (deletions included)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(changed) FROM ({union}) AS versions")
+        cursor.execute(data_version_sql())
         (latest,) = cursor.fetchone()
     return str(latest)

@@ -3,6 +3,7 @@
 import re
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
@@ -65,7 +66,7 @@ class StrictCountryField(CountryField):
         return super().to_internal_value(data)
 
 
-class SlugRelation(StrictTypes, serializers.SlugRelatedField):
+class SlugRelation(serializers.SlugRelatedField):
     """A relation written and read as the related row's slug; "" is not a slug (send null for none)."""
 
     default_error_messages = {"does_not_exist": "No {name} has the slug '{value}'.", "invalid": "Give a slug."}
@@ -119,8 +120,6 @@ class ModelCleanSerializer(CountryFieldMixin, serializers.ModelSerializer):
         return field_class, field_kwargs
 
     def validate(self, attrs):
-        from django.core.exceptions import ValidationError as DjangoValidationError
-
         instance = self.instance if self.instance is not None else self.Meta.model()
         for name, value in attrs.items():
             setattr(instance, name, value)

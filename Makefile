@@ -1,11 +1,12 @@
-# conflictdata: `make run` serves real data on SQLite; `make test` runs lint and the whole suite.
+# conflictdata: `make run` serves real data on SQLite; `make test` runs lint and the whole suite;
+# `make bench` measures the API against Datasette and a bare floor (not part of the tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 DEV := DJANGO_DEBUG=1
 
-.PHONY: run test clean
+.PHONY: run test bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "conflictdata needs Python 3.11 or newer; set PYTHON=python3.X")'
@@ -35,6 +36,15 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@touch $@
+
+# The benchmark against Datasette and a bare floor (bench/run.py; N=, DURATION=, SERVE=, DATABASE_URL= to change).
+bench: $(VENV)/.installed-bench
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: sudo apt-get install wrk (Debian, Ubuntu) or brew install wrk"; exit 1; }
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -4,6 +4,16 @@ import datetime
 
 QUALIFIER_WORDS = {"exact": "", "approximately": "about ", "at_least": "at least ", "at_most": "at most "}
 
+# Where each argument of format_citation() comes from, as a lookup path from a figure: read from a model instance
+# by Figure.citation and straight from values() by the API's lists.
+CITATION_PATHS = {
+    "claimed_by": "claimed_by__name", "basis": "basis", "qualifier": "qualifier", "value": "value",
+    "value_low": "value_low", "value_high": "value_high", "category": "category__name", "party": "party__name",
+    "conflict": "conflict__name", "period_start": "period_start", "period_end": "period_end",
+    "date_precision": "date_precision", "report_title": "report__title", "report_published_on": "report__published_on",
+    "report_url": "report__url", "publisher": "report__publisher__name",
+}
+
 
 def format_day(day: datetime.date, precision: str = "day") -> str:
     """Return a date as a journalist writes it, as exactly as it is known: 16 December 2024, December 2024, 2024."""

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from stats.citations import format_citation
+from stats.citations import CITATION_PATHS, format_citation
 from stats.querysets import FigureQuerySet
 
 __all__ = ["MAX_COUNT", "Category", "Conflict", "Figure", "Party", "Report", "Source"]
@@ -287,6 +287,31 @@ def last_day_known(day: datetime.date, precision: str) -> datetime.date:
     return day
 
 
+def settle_period(period_start, period_end, precision: str, *, started_on, published_on):
+    """Apply the rules that tie a figure's period to its conflict and report; return start, end and errors.
+
+    "Since the conflict began" has one spelling (a null start), so that the two cannot make duplicates; a period
+    cannot begin or end before the conflict (`started_on`) nor end after its report was published
+    (`published_on`); a month or a year ends on its last day, or on the report's date if that is earlier.
+    """
+    errors = {}
+    if started_on is not None:
+        if period_start == started_on:
+            period_start = None
+        elif period_start is not None and period_start < started_on:
+            errors["period_start"] = f"The period cannot begin before the conflict did ({started_on:%Y-%m-%d})."
+        if period_end is not None and period_end < started_on:
+            errors["period_end"] = f"The period cannot end before the conflict began ({started_on:%Y-%m-%d})."
+    if published_on is not None and period_end is not None:
+        if first_day_known(period_end, precision) > published_on:
+            errors.setdefault(
+                "period_end", f"The period cannot end after the report was published ({published_on:%Y-%m-%d})."
+            )
+        else:
+            period_end = min(last_day_known(period_end, precision), published_on)
+    return period_start, period_end, errors
+
+
 class Figure(models.Model):
     """One numeric claim: a source's count of one party's casualties of one category, for one period."""
 
@@ -296,15 +321,17 @@ class Figure(models.Model):
 
 
 
-    conflict = models.ForeignKey(Conflict, on_delete=models.PROTECT, related_name="figures")
+    # Relations are indexed by Meta.indexes, each with the default order after it.
+    conflict = models.ForeignKey(Conflict, on_delete=models.PROTECT, related_name="figures", db_index=False)
     party = models.ForeignKey(
-        Party, on_delete=models.PROTECT, related_name="figures", help_text="Whose casualties are counted."
+        Party, on_delete=models.PROTECT, related_name="figures", db_index=False,
+        help_text="Whose casualties are counted.",
     )
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="figures", help_text="What is counted."
+        Category, on_delete=models.PROTECT, related_name="figures", db_index=False, help_text="What is counted."
     )
     claimed_by = models.ForeignKey(
-        Source, on_delete=models.PROTECT, related_name="claims", help_text="Who makes the claim."
+        Source, on_delete=models.PROTECT, related_name="claims", db_index=False, help_text="Who makes the claim."
     )
     report = models.ForeignKey(
         Report, on_delete=models.PROTECT, related_name="figures", help_text="Where the claim was recorded."
@@ -349,15 +376,21 @@ class Figure(models.Model):
 
     class Meta:
         ordering = ["-period_end", "-id"]
+        # Each relation's index holds the default order after it, so that a list filtered by one relation reads
+        # its first page straight from the index (a relation's own index would make the database sort every match).
         indexes = [
             models.Index(fields=["-period_end", "-id"], name="figure_period_end_idx"),
+            models.Index(fields=["conflict", "period_end", "id"], name="figure_conflict_idx"),
+            models.Index(fields=["party", "period_end", "id"], name="figure_party_idx"),
+            models.Index(fields=["category", "period_end", "id"], name="figure_category_idx"),
+            models.Index(fields=["claimed_by", "period_end", "id"], name="figure_claimed_by_idx"),
             models.Index(fields=["value"], name="figure_value_idx"),
             models.Index(fields=["updated_at"], name="figure_updated_at_idx"),
-            # The series, latest and compare questions: one claimant's cumulative count of one quantity, in time.
+            # One claimant's count of one quantity (a narrow list), and its cumulative figures in time (series,
+            # latest, compare): period_start is in the index, so that "cumulative" is answered from it alone.
             models.Index(
-                fields=["party", "category", "claimed_by", "conflict", "period_end"],
-                condition=Q(period_start__isnull=True),
-                name="figure_cumulative_idx",
+                fields=["party", "category", "claimed_by", "conflict", "period_start", "period_end"],
+                name="figure_quantity_idx",
             ),
         ]
         constraints = [
@@ -415,25 +448,16 @@ class Figure(models.Model):
     @property
     def citation(self) -> str:
         """Return the sentence to cite this figure by (needs conflict, party, category, claimant and report)."""
-        report = self.report
-        return format_citation(
-            claimed_by=self.claimed_by.name,
-            basis=self.basis,
-            qualifier=self.qualifier,
-            value=self.value,
-            value_low=self.value_low,
-            value_high=self.value_high,
-            category=self.category.name,
-            party=self.party.name,
-            conflict=self.conflict.name,
-            period_start=self.period_start,
-            period_end=self.period_end,
-            date_precision=self.date_precision,
-            report_title=report.title,
-            report_published_on=report.published_on,
-            report_url=report.url,
-            publisher=report.publisher.name if report.publisher_id else None,
-        )
+        return format_citation(**{name: self.follow(path) for name, path in CITATION_PATHS.items()})
+
+    def follow(self, path: str):
+        """Return the value at a lookup path such as `report__publisher__name` (None past a missing relation)."""
+        value = self
+        for name in path.split("__"):
+            value = getattr(value, name)
+            if value is None:
+                break
+        return value
 
     def natural_key(self):
         return (
@@ -461,29 +485,15 @@ class Figure(models.Model):
         return getattr(self, name)
 
     def clean(self):
-        """Apply the rules that span tables; the admin, the API and the importer all call this."""
-        errors = {}
+        """Apply the rules that span tables; the admin and the API call this, the importer `settle_period()`."""
         conflict = self.related_if_set("conflict")
         report = self.related_if_set("report")
         if not all(isinstance(day, datetime.date | None) for day in (self.period_start, self.period_end)):
             return  # a date that did not parse is already reported by its field
-        if conflict is not None:
-            started_on = conflict.started_on
-            if self.period_start == started_on:
-                # "Since the conflict began" has one spelling, so that the two cannot make duplicates.
-                self.period_start = None
-            elif self.period_start is not None and self.period_start < started_on:
-                errors["period_start"] = f"The period cannot begin before the conflict did ({started_on:%Y-%m-%d})."
-            if self.period_end is not None and self.period_end < started_on:
-                errors["period_end"] = f"The period cannot end before the conflict began ({started_on:%Y-%m-%d})."
-        if report is not None and self.period_end is not None:
-            published_on = report.published_on
-            if first_day_known(self.period_end, self.date_precision) > published_on:
-                errors.setdefault(
-                    "period_end",
-                    f"The period cannot end after the report was published ({published_on:%Y-%m-%d}).",
-                )
-            else:
-                self.period_end = min(last_day_known(self.period_end, self.date_precision), published_on)
+        self.period_start, self.period_end, errors = settle_period(
+            self.period_start, self.period_end, self.date_precision,
+            started_on=conflict.started_on if conflict is not None else None,
+            published_on=report.published_on if report is not None else None,
+        )
         if errors:
             raise ValidationError(errors)

@@ -167,6 +167,19 @@ class WordsFilter(django_filters.CharFilter):
         return qs
 
 
+class FilterSet(django_filters.FilterSet):
+    """A FilterSet whose bound copies hold only the filters the query names.
+
+    django-filter copies every filter and builds a form field for each on every request; here a request pays for
+    the parameters it gives, not for the twenty it could. Unbound (the docs, the browsable API's form), all filters.
+    """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        if data is not None:  # an instance attribute, read by the copy in super().__init__()
+            self.base_filters = {name: f for name, f in type(self).base_filters.items() if name in data}
+        super().__init__(data, queryset, request=request, prefix=prefix)
+
+
 def slug_filter(model, field_name: str, help_text: str) -> SlugListFilter:
     return SlugListFilter(field_name=field_name, queryset=model.objects.all(), help_text=help_text)
 
@@ -183,7 +196,7 @@ def country_filter() -> django_filters.CharFilter:
     )
 
 
-class FigureFilterSet(django_filters.FilterSet):
+class FigureFilterSet(FilterSet):
     conflict = slug_filter(
         Conflict, "conflict_id", "Conflict slug, e.g. `russia-ukraine`; several separated by commas."
     )
@@ -276,7 +289,7 @@ class FigureFilterSet(django_filters.FilterSet):
         fields = []
 
 
-class ConflictFilterSet(django_filters.FilterSet):
+class ConflictFilterSet(FilterSet):
     q = WordsFilter(search_fields=["name", "description"], help_text="Words in the name or description.")
 
     class Meta:
@@ -284,7 +297,7 @@ class ConflictFilterSet(django_filters.FilterSet):
         fields = []
 
 
-class PartyFilterSet(django_filters.FilterSet):
+class PartyFilterSet(FilterSet):
     kind = ChoiceListFilter(
         field_name="kind", choices=PartyKind.choices,
         help_text="`armed_forces`, `armed_group`, `civilians`, `population` or `other`; several separated by commas.",
@@ -296,7 +309,7 @@ class PartyFilterSet(django_filters.FilterSet):
         fields = []
 
 
-class SourceFilterSet(django_filters.FilterSet):
+class SourceFilterSet(FilterSet):
     kind = ChoiceListFilter(
         field_name="kind", choices=SourceKind.choices,
         help_text="`government`, `military`, `international_organization`, `ngo`, `media`, `research` or "
@@ -316,13 +329,13 @@ class SourceFilterSet(django_filters.FilterSet):
         fields = []
 
 
-class CategoryFilterSet(django_filters.FilterSet):
+class CategoryFilterSet(FilterSet):
     class Meta:
         model = Category
         fields = []
 
 
-class ReportFilterSet(django_filters.FilterSet):
+class ReportFilterSet(FilterSet):
     publisher = slug_filter(
         Source, "publisher_id", "Slug of the source that published it; several separated by commas."
     )

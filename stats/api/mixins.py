@@ -1,14 +1,14 @@
 """What every API view shares: strict query parameters, ETags, 304 and 412, and errors always in JSON."""
 
 import hashlib
-from functools import partial
+from functools import cached_property, partial
 
 from rest_framework import status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from stats import querysets
 from stats.api.errors import ParameterError, PreconditionFailed
-from stats.querysets import data_version
+from stats.api.renderers import ORJSONRenderer
 
 FILTERED_ACTIONS = {"list", "export", "latest"}
 PAGED_ACTIONS = {"list", "latest", "deleted"}
@@ -73,8 +73,13 @@ class ConditionalMixin:
 
     etag_related: list[str] = []
 
+    @cached_property
+    def data_version(self) -> str:
+        """The time of the latest write of claims data, read once per request (ETags, remembered counts)."""
+        return querysets.data_version()
+
     def list_etag(self, request) -> str:
-        return etag_for(data_version(), request.get_full_path(), request.accepted_media_type)
+        return etag_for(self.data_version, request.get_full_path(), request.accepted_media_type)
 
     def object_version(self, instance) -> str:
         related = [getattr(instance, name) for name in self.etag_related if getattr(instance, f"{name}_id")]
@@ -117,8 +122,8 @@ class ConditionalMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         if isinstance(response, Response) and response.status_code >= 400:
             # Every error is JSON, whatever the client asked for.
-            response.accepted_renderer = JSONRenderer()
-            response.accepted_media_type = JSONRenderer.media_type
+            response.accepted_renderer = ORJSONRenderer()
+            response.accepted_media_type = ORJSONRenderer.media_type
         elif response.status_code in {200, 201} and request.method in {"PUT", "PATCH", "POST"}:
             instance = getattr(self, "written", None)
             if instance is not None:

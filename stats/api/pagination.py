@@ -1,9 +1,11 @@
 """Pages of any list: `page` and `page_size`, and a keyset `cursor` in `next` so that deep pages stay fast."""
 
 import datetime
+import hashlib
 from functools import reduce
 
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
@@ -14,6 +16,24 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from stats.api.errors import PageNotFound, ParameterError
 
 CURSOR_SALT = "conflictdata.pagination.cursor"
+COUNT_SECONDS = 3600
+
+
+def counted(queryset, version: str | None) -> int:
+    """Return `queryset.count()`, remembered in the cache for as long as the data stays at `version`.
+
+    A list's pages, and every client asking the same question, share one count: a broad filter's count scans its
+    matches once per change of the data, not once per page. Any write makes a new version, hence a new count.
+    """
+    if version is None:
+        return queryset.count()
+    sql, params = queryset.query.sql_with_params()
+    key = "count:" + hashlib.blake2b(f"{version}|{sql}|{params!r}".encode(), digest_size=16).hexdigest()
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        cache.set(key, count, COUNT_SECONDS)
+    return count
 
 
 def ordering_with_tiebreak(queryset) -> list[tuple[str, bool]]:
@@ -115,7 +135,7 @@ class KeysetPagination(BasePagination):
         self.page_size_value = self.get_page_size(request)
         ordering = ordering_with_tiebreak(queryset)
         queryset = queryset.order_by(*order_by_args(ordering))
-        self.count = queryset.count()
+        self.count = counted(queryset, getattr(view, "data_version", None))
 
         if self.cursor_query_param in params:
             self.page_number, keys = self.decode_cursor(params[self.cursor_query_param], ordering, queryset.model)

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from stats.api.errors import model_errors
+from stats.citations import CITATION_PATHS, format_citation
 from stats.models import Category, Conflict, Figure, Party, Report, Source
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -93,6 +94,30 @@ class SlugRelation(serializers.SlugRelatedField):
 class IdRelation(StrictTypes, serializers.PrimaryKeyRelatedField):
     accepted_types = (int,)
     default_error_messages = {**serializers.PrimaryKeyRelatedField.default_error_messages, "invalid": "Give an id."}
+
+
+class Computed:
+    """A read-only field worked out from other columns: `compute(**{argument: value at path})`.
+
+    From a model instance the field reads its `source` (a property) as usual; lists read straight from the database
+    (stats/api/reading.py) call `compute` with the values at `paths` instead.
+    """
+
+    def __init__(self, *, paths: dict[str, str], compute, **kwargs):
+        self.paths, self.compute = paths, compute
+        super().__init__(read_only=True, **kwargs)
+
+
+class ComputedBoolean(Computed, serializers.BooleanField):
+    pass
+
+
+class ComputedText(Computed, serializers.CharField):
+    pass
+
+
+def runs_from_start(period_start) -> bool:
+    return period_start is None
 
 
 class ModelCleanSerializer(CountryFieldMixin, serializers.ModelSerializer):
@@ -187,11 +212,12 @@ class FigureSerializer(ModelCleanSerializer):
     category = slug_relation(Category, help_text="Slug of what is counted: killed, injured, total, …")
     claimed_by = slug_relation(Source, help_text="Slug of the source making the claim.")
     report = IdRelation(queryset=Report.objects.all(), help_text="Id of the report the claim was recorded from.")
-    cumulative = serializers.BooleanField(
-        read_only=True, help_text="True when the count runs from the start of the conflict (period_start is null)."
+    cumulative = ComputedBoolean(
+        paths={"period_start": "period_start"}, compute=runs_from_start,
+        help_text="True when the count runs from the start of the conflict (period_start is null).",
     )
-    citation = serializers.CharField(
-        read_only=True,
+    citation = ComputedText(
+        paths=CITATION_PATHS, compute=format_citation,
         help_text="One sentence to cite this figure by: who claimed what, up to when, and in which report.",
     )
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import permissions, renderers, routers, viewsets
+from rest_framework import permissions, routers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -14,6 +14,9 @@ from rest_framework.views import APIView
 
 from stats.api import analysis, filters, serializers
 from stats.api.mixins import ConditionalMixin, StrictQueryMixin
+from stats.api.pagination import ordering_with_tiebreak
+from stats.api.reading import ValuesReader
+from stats.api.renderers import CSVRenderer
 from stats.csvformat import FIGURE_CSV_COLUMNS
 from stats.models import Category, Conflict, Figure, Party, Report, Source
 from stats.services import figures_touch
@@ -86,15 +89,6 @@ class ReportViewSet(ClaimsViewSet):
     etag_related = ["publisher"]
 
 
-class CSVRenderer(renderers.BaseRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
 class Echo:
     """A file-like object whose write() returns the line, for csv.writer inside a generator."""
 
@@ -126,18 +120,31 @@ class FigureViewSet(ClaimsViewSet):
     lookup_value_regex = r"[0-9]{1,18}"
 
     query_serializer_classes = {"latest": analysis.LatestQuerySerializer, "deleted": analysis.DeletedQuerySerializer}
+    reader = ValuesReader(serializers.FigureSerializer)
 
     def object_version(self, instance) -> str:
         return str(instance.updated_at)
 
-    def conditional_page(self, request, build_queryset, serializer_class):
-        """Return a page of `build_queryset()` with the list's ETag, or 304 when the client's copy is current."""
+    def conditional_page(self, request, build_queryset, serializer_class=None):
+        """Return a page of `build_queryset()` with the list's ETag, or 304 when the client's copy is current.
+
+        Figures are read straight from the database as FigureSerializer represents them (stats/api/reading.py);
+        other rows go through `serializer_class`.
+        """
 
         def page():
-            rows = self.paginate_queryset(build_queryset())
-            return self.get_paginated_response(serializer_class(rows, many=True).data)
+            queryset = build_queryset()
+            if serializer_class is None:
+                ordering = [path for path, _descending in ordering_with_tiebreak(queryset)]
+                data = self.reader.represent(self.paginate_queryset(self.reader.values(queryset, ordering)))
+            else:
+                data = serializer_class(self.paginate_queryset(queryset), many=True).data
+            return self.get_paginated_response(data)
 
         return self.conditional(request, self.list_etag(request), page)
+
+    def list(self, request, *args, **kwargs):
+        return self.conditional_page(request, lambda: self.filter_queryset(self.get_queryset()))
 
     @extend_schema(
         summary="The latest claim of each source",
@@ -155,9 +162,9 @@ class FigureViewSet(ClaimsViewSet):
         def winners():
             chosen = self.filter_queryset(Figure.objects.all())
             ordering = chosen.query.order_by or Figure._meta.ordering
-            return chosen.latest_per_quantity(as_of).with_related().order_by(*ordering)
+            return chosen.latest_per_quantity(as_of).order_by(*ordering)
 
-        return self.conditional_page(request, winners, serializers.FigureSerializer)
+        return self.conditional_page(request, winners)
 
     @extend_schema(
         summary="Figures deleted since a time",

@@ -1,0 +1,55 @@
+"""Lists read straight from the database: one values() query, no model instances, no field objects per value.
+
+A `ValuesReader` is derived from a serializer's own fields, so that a list and a single object cannot disagree
+about which fields there are or where each comes from: relations by slug read the slug column through a join, a
+relation by id its key, model fields their column, and `Computed` fields are worked out from the values they name.
+The values are left as Python dates, times and numbers; the JSON renderer writes them as the serializer would.
+"""
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from rest_framework import serializers
+
+from stats.api.serializers import Computed
+
+
+class ValuesReader:
+    def __init__(self, serializer_class):
+        # In the serializer's order: (field name, lookup path, None) or (field name, compute, {argument: path}).
+        self.fields: list[tuple[str, object, dict | None]] = []
+        model = serializer_class.Meta.model
+        for name, field in serializer_class().fields.items():
+            if isinstance(field, Computed):
+                self.fields.append((name, field.compute, field.paths))
+            elif isinstance(field, serializers.SlugRelatedField):
+                self.fields.append((name, f"{field.source}__{field.slug_field}", None))
+            elif isinstance(field, serializers.PrimaryKeyRelatedField) or self.is_column(model, field.source):
+                self.fields.append((name, field.source, None))
+            else:
+                raise ImproperlyConfigured(f"{serializer_class.__name__}.{name} cannot be read from values().")
+        paths = []
+        for _name, source, arguments in self.fields:
+            paths.extend(arguments.values() if arguments else [source])
+        self.paths = list(dict.fromkeys(paths))
+
+    @staticmethod
+    def is_column(model, name: str) -> bool:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        return field.concrete and not field.is_relation
+
+    def values(self, queryset, extra_paths=()):
+        """Return `queryset` as dicts of every path the representation needs, plus `extra_paths` (the ordering)."""
+        return queryset.values(*dict.fromkeys([*self.paths, *extra_paths]))
+
+    def represent(self, rows) -> list[dict]:
+        """Return each row of `values()` as the serializer represents it."""
+        fields = self.fields
+        return [
+            {
+                name: row[source] if arguments is None else source(**{a: row[p] for a, p in arguments.items()})
+                for name, source, arguments in fields
+            }
+            for row in rows
+        ]

@@ -1,6 +1,7 @@
 """Bulk import of figures from the export's CSV format: all or nothing, idempotent, line-numbered errors."""
 
 import csv
+import functools
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -8,15 +9,19 @@ from pathlib import Path
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from stats.csvformat import FIGURE_CSV_COLUMNS
-from stats.models import CLAIM_FIELDS, Category, Conflict, Figure, Party, Report, Source
+from stats.models import CLAIM_FIELDS, MAX_COUNT, Category, Conflict, Figure, Party, Report, Source, settle_period
 
 IGNORED_COLUMNS = {"id", "updated_at"}
 RELATIONS = {"conflict": Conflict, "party": Party, "category": Category, "claimed_by": Source}
+RELATED = {*RELATIONS, "report"}
+# The columns that are a figure's own fields, read by each field's clean().
+CELLS = ["value", "value_low", "value_high", "qualifier", "basis", "period_start", "period_end", "date_precision",
+         "quote", "notes"]
 NULLABLE = ["value_low", "value_high", "period_start"]
 DEFAULTED = ["qualifier", "basis", "date_precision"]
 # Fields a re-import may change on a figure that records the same claim (the claim itself is the key).
@@ -25,8 +30,11 @@ UPDATABLE = ["value", "value_low", "value_high", "qualifier", "date_precision", 
 COLUMN_OF = {
     "report": "report_url", "title": "report_title", "url": "report_url", "published_on": "report_published_on",
 }
+# Set by the database as each figure is written.
+AUTO_TIMES = {"recorded_at", "updated_at"}
 CHUNK = 2000
 MAX_ERRORS = 20
+NOT_UTF8 = "the file is not UTF-8 text"
 
 
 @dataclass
@@ -67,21 +75,72 @@ class ImportResult:
         )
 
 
+class Cells:
+    """One column's text turned into the model field's value by the field's own clean(): the admin's rules and
+    messages. Plain digits in a count column take a shortcut; other texts are remembered once cleaned, since dates,
+    hedges and bases repeat on every line of a file."""
+
+    REMEMBERED = 100_000
+
+    def __init__(self, name: str):
+        self.field = field = Figure._meta.get_field(name)
+        self.count = isinstance(field, models.BigIntegerField)
+        self.text = isinstance(field, models.TextField) and not field.validators
+        # What an empty cell means, where it is allowed: null, the field's default, or blank text.
+        self.blank_allowed = name in NULLABLE or name in DEFAULTED or field.blank
+        self.blank = None if name in NULLABLE else field.default if name in DEFAULTED else ""
+        self.seen: dict[str, tuple] = {}
+
+    def clean(self, raw: str):
+        """Return the value, or raise the field's ValidationError."""
+        if not raw and self.blank_allowed:
+            return self.blank
+        if self.text:
+            return raw
+        if self.count and raw.isascii() and raw.isdigit() and len(raw) < len(str(MAX_COUNT)):
+            return int(raw)  # below MAX_COUNT, not negative: the field's validators would pass it
+        outcome = self.seen.get(raw)
+        if outcome is None:
+            try:
+                outcome = (self.field.clean(raw, None), None)
+            except ValidationError as error:
+                outcome = (None, error)
+            if len(self.seen) < self.REMEMBERED:
+                self.seen[raw] = outcome
+        value, error = outcome
+        if error is not None:
+            raise error
+        return value
+
+
+class Relations:
+    """The rows a file names by slug, each looked up once."""
+
+    def __init__(self, model):
+        self.model = model
+        self.found: dict[str, object] = {}
+
+    def get(self, slug: str):
+        if slug not in self.found:
+            self.found[slug] = self.model.objects.filter(slug=slug).first()
+        return self.found[slug]
+
+
 @dataclass
 class Row:
     line: int
-    cells: dict
-    report: Report | None = None
-    figure: Figure | None = None
+    values: dict  # model field name (relations as objects, the report by its key) -> value
 
 
-def read_rows(stream: IO[str]) -> Iterator[Row]:
+def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict]]:
     """Yield the file's records with the line each starts on (the header is line 1)."""
     reader = csv.DictReader(stream, strict=True)
     try:
         header = reader.fieldnames or []
     except csv.Error as error:
         raise ImportRefused([RowError(1, [], f"the header is not valid CSV ({error})")]) from None
+    except UnicodeDecodeError:
+        raise ImportRefused([RowError(1, [], NOT_UTF8)]) from None
     missing = [column for column in FIGURE_CSV_COLUMNS if column not in header and column not in IGNORED_COLUMNS]
     unknown = [column for column in header if column not in FIGURE_CSV_COLUMNS]
     if missing or unknown or len(set(header)) != len(header):
@@ -101,75 +160,101 @@ def read_rows(stream: IO[str]) -> Iterator[Row]:
             return
         except csv.Error as error:
             raise ImportRefused([RowError(start, [], f"this is not valid CSV ({error})")]) from None
+        except UnicodeDecodeError:
+            raise ImportRefused([RowError(start, [], NOT_UTF8)]) from None
         if None in cells or any(value is None for value in cells.values()):
             raise ImportRefused([RowError(start, [], "the record does not have one cell per column")])
-        yield Row(start, cells)
+        yield start, cells
         start = reader.line_num + 1
 
+def report_key(cells: dict) -> str | tuple[str, str]:
+    return cells["report_url"] or (cells["report_title"], cells["report_published_on"])
 
-def resolve_slugs(rows: list[Row], errors: list[RowError]) -> dict[str, dict[str, object]]:
-    """Return, per relation column, the rows of each slug the file names (one query per column)."""
+
+def read_figures(stream: IO[str], errors: list[RowError], progress) -> tuple[list[Row], dict]:
+    """Check every line's cells on their own; return the rows and, per report key, its line and cells."""
+    cleaners = {name: Cells(name) for name in CELLS}
+    relations = {column: Relations(model) for column, model in RELATIONS.items()}
+    reports: dict = {}
+    rows = []
+    for count, (line, cells) in enumerate(read_rows(stream), start=1):
+        if count % 100_000 == 0:
+            progress(f"{count:,} rows read")
+        values, problems = {}, []
+        for column in RELATIONS:
+            slug = cells[column]
+            values[column] = relations[column].get(slug) if slug else None
+            if not slug:
+                problems.append(RowError(line, [column], "This field cannot be blank."))
+            elif values[column] is None:
+                name = RELATIONS[column]._meta.verbose_name
+                problems.append(RowError(line, [column], f"No {name} has the slug '{slug}'."))
+        for name, cleaner in cleaners.items():
+            try:
+                values[name] = cleaner.clean(cells[name])
+            except ValidationError as error:
+                problems.extend(RowError(line, [name], message) for message in error.messages)
+        key = report_key(cells)
+        if key not in reports:
+            reports[key] = (line, cells)
+        elif cells["report_url"] and (cells["report_title"], cells["report_published_on"]) != (
+            reports[key][1]["report_title"], reports[key][1]["report_published_on"]
+        ):
+            problems.append(RowError(line, ["report_url"], f"This address names another title or date on line "
+                                                           f"{reports[key][0]}."))
+        values["report"] = key
+        if problems:
+            errors.extend(problems)
+            if len(errors) >= MAX_ERRORS:
+                break
+        else:
+            rows.append(Row(line, values))
+    return rows, reports
+
+
+def resolve_reports(reports: dict, errors: list[RowError], user) -> tuple[dict, list[Report]]:
+    """Return each report key's report, found by address or by title and date, and the reports created."""
+    publishers = Relations(Source)
     found = {}
-    for column, model in [*RELATIONS.items(), ("publisher", Source)]:
-        slugs = {row.cells[column] for row in rows if row.cells[column]}
-        found[column] = {obj.slug: obj for obj in in_chunks(model.objects.all(), "slug", slugs)}
-        name = model._meta.verbose_name
-        for row in rows:
-            slug = row.cells[column]
-            if slug and slug not in found[column]:
-                errors.append(RowError(row.line, [column], f"No {name} has the slug '{slug}'."))
-            elif not slug and column in RELATIONS:
-                errors.append(RowError(row.line, [column], "This field cannot be blank."))
-    return found
+    for report in in_chunks(Report.objects.all(), "url", [key for key in reports if isinstance(key, str)]):
+        found[report.url] = report
+    titles = {key[0] for key in reports if isinstance(key, tuple)}
+    by_title = {}
+    for report in in_chunks(Report.objects.filter(url__isnull=True), "title", titles):
+        by_title.setdefault((report.title, report.published_on.isoformat()), []).append(report)
+    new = []
+    for key, (line, cells) in reports.items():
+        if key in found:
+            continue
+        if isinstance(key, tuple) and len(by_title.get(key, [])) > 1:
+            errors.append(RowError(line, ["report_title", "report_published_on"],
+                                   "Two reports without an address have this title and date: give its report_url."))
+            continue
+        if isinstance(key, tuple) and by_title.get(key):
+            found[key] = by_title[key][0]
+            continue
+        publisher = publishers.get(cells["publisher"]) if cells["publisher"] else None
+        if cells["publisher"] and publisher is None:
+            errors.append(RowError(line, ["publisher"], f"No source has the slug '{cells['publisher']}'."))
+            continue
+        report = Report(title=cells["report_title"], url=cells["report_url"] or None,
+                        published_on=cells["report_published_on"] or None, publisher=publisher)
+        try:
+            report.full_clean(exclude=["publisher"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors.extend(field_errors(line, error))
+            continue
+        found[key] = report
+        new.append(report)
+    if not errors:
+        bulk_create_with_history(new, Report, batch_size=CHUNK, default_user=user)
+    return found, new
 
 
 def in_chunks(queryset, field_name: str, values) -> Iterator:
     values = list(values)
     for start in range(0, len(values), CHUNK):
         yield from queryset.filter(**{f"{field_name}__in": values[start : start + CHUNK]})
-
-
-def resolve_reports(rows: list[Row], publishers: dict, errors: list[RowError], user) -> int:
-    """Attach each row's report, found by address or by title and date, creating those missing; return how many."""
-    by_url, by_title = {}, {}
-    for report in in_chunks(Report.objects.all(), "url", {row.cells["report_url"] for row in rows} - {""}):
-        by_url[report.url] = report
-    titles = {row.cells["report_title"] for row in rows if not row.cells["report_url"]}
-    for report in in_chunks(Report.objects.filter(url__isnull=True), "title", titles):
-        by_title.setdefault((report.title, report.published_on.isoformat()), []).append(report)
-
-    new_reports, first_line = {}, {}
-    for row in rows:
-        url, title, published_on = (row.cells[c] for c in ("report_url", "report_title", "report_published_on"))
-        key = url or (title, published_on)
-        if url and url in by_url:
-            row.report = by_url[url]
-            continue
-        if not url and len(by_title.get(key, [])) > 1:
-            errors.append(RowError(row.line, ["report_title", "report_published_on"],
-                                   "Two reports without an address have this title and date: give its report_url."))
-            continue
-        if not url and by_title.get(key):
-            row.report = by_title[key][0]
-            continue
-        if key not in new_reports:
-            report = Report(title=title, url=url or None, published_on=published_on or None,
-                            publisher=publishers.get(row.cells["publisher"]))
-            try:
-                report.full_clean(exclude=["publisher"], validate_unique=False, validate_constraints=False)
-            except ValidationError as error:
-                errors.extend(field_errors(row.line, error))
-                continue
-            new_reports[key], first_line[key] = report, row.line
-        elif (title, published_on) != (new_reports[key].title, new_reports[key].published_on.isoformat()):
-            errors.append(RowError(row.line, ["report_url"], f"This address names another title or date on line "
-                                                              f"{first_line[key]}."))
-            continue
-        row.report = new_reports[key]
-    if errors:
-        return 0
-    bulk_create_with_history(list(new_reports.values()), Report, batch_size=CHUNK, default_user=user)
-    return len(new_reports)
 
 
 def field_errors(line: int, error: ValidationError) -> list[RowError]:
@@ -191,59 +276,112 @@ def constraint_columns(messages: list[str]) -> list[str]:
     return []
 
 
-def build_figures(rows: list[Row], slugs: dict, errors: list[RowError]) -> None:
-    """Make each row's Figure and validate it as the admin and the API do (without a query per row)."""
+def settle_rows(rows: list[Row], reports: dict, errors: list[RowError]) -> None:
+    """Attach each row's report and apply the rules that span tables (Figure.clean's, by the same function)."""
     for row in rows:
-        cells = row.cells
-        values = {name: cells[name] for name in [*UPDATABLE, "basis", "period_start", "period_end"]}
-        for name in NULLABLE:
-            values[name] = values[name] or None
-        for name in DEFAULTED:
-            values[name] = cells[name] or Figure._meta.get_field(name).default
-        figure = Figure(**values, report=row.report, **{name: slugs[name][cells[name]] for name in RELATIONS})
-        try:
-            # Relations are resolved above in bulk; clean_fields would check each one with a query of its own.
-            figure.full_clean(exclude=[*RELATIONS, "report"], validate_unique=False, validate_constraints=False)
-        except ValidationError as error:
-            errors.extend(field_errors(row.line, error))
-            continue
-        row.figure = figure
+        values = row.values
+        values["report"] = report = reports[values["report"]]
+        values["period_start"], values["period_end"], problems = settle_period(
+            values["period_start"], values["period_end"], values["date_precision"],
+            started_on=values["conflict"].started_on, published_on=report.published_on,
+        )
+        for name, message in problems.items():
+            errors.append(RowError(row.line, [name], message))
+            if len(errors) >= MAX_ERRORS:
+                return
 
 
-def plan_writes(rows: list[Row], errors: list[RowError], result: ImportResult, update_existing: bool):
+def claim_key(values: dict) -> tuple:
+    """Return Figure.claim_key() of a row's values."""
+    return tuple(values[name].pk if name in RELATED else values[name] for name in CLAIM_FIELDS)
+
+
+def plan_writes(rows: list[Row], new_reports: set, errors: list[RowError], result: ImportResult,
+                update_existing: bool):
     """Split the rows into figures to create and to update, refusing a claim the file gives twice."""
-    existing = {
-        figure.claim_key(): figure
-        for figure in in_chunks(Figure.objects.all(), "report_id", {row.figure.report_id for row in rows})
-    }
+    old_reports = {row.values["report"].pk for row in rows} - new_reports  # a new report has no figures yet
+    existing = {figure.claim_key(): figure for figure in in_chunks(Figure.objects.all(), "report_id", old_reports)}
     seen, to_create, to_update = {}, [], []
     for row in rows:
-        key = row.figure.claim_key()
+        key = claim_key(row.values)
         if key in seen:
             columns = [COLUMN_OF.get(name, name) for name in CLAIM_FIELDS]
             errors.append(RowError(row.line, columns, f"This claim is also on line {seen[key]}: a file gives each "
                                                       "claim once."))
+            if len(errors) >= MAX_ERRORS:
+                break
             continue
         seen[key] = row.line
         current = existing.get(key)
         if current is None:
             to_create.append(row)
-        elif update_existing and any(getattr(current, f) != getattr(row.figure, f) for f in UPDATABLE):
+        elif update_existing and any(getattr(current, name) != row.values[name] for name in UPDATABLE):
             for name in UPDATABLE:
-                setattr(current, name, getattr(row.figure, name))
-            row.figure = current
-            to_update.append(row)
+                setattr(current, name, row.values[name])
+            to_update.append(current)
         else:
             result.unchanged += 1
     return to_create, to_update
+
+
+def insert_with_history(rows: list[Row], user) -> None:
+    """Insert the rows' figures with one executemany, and their "created" revisions with one INSERT … SELECT."""
+    now = timezone.now()
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
+    columns = [field for field in Figure._meta.concrete_fields if not field.primary_key]
+    adapt_date = functools.cache(ops.adapt_datefield_value)
+    dated = {field.name for field in columns if isinstance(field, models.DateField)} - AUTO_TIMES
+
+    def params(values: dict) -> tuple:
+        return tuple(
+            stamp if field.name in AUTO_TIMES
+            else values[field.name].pk if field.is_relation
+            else adapt_date(values[field.name]) if field.name in dated and values[field.name] is not None
+            else values[field.name]
+            for field in columns
+        )
+
+    quote = ops.quote_name
+    table, history = Figure._meta.db_table, Figure.history.model
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Writers wait until the import commits (readers do not), so that the ids above the highest one
+            # taken now are the import's own.
+            cursor.execute(f"LOCK TABLE {quote(table)} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"SELECT COALESCE(MAX({quote('id')}), 0) FROM {quote(table)}")
+        (highest,) = cursor.fetchone()
+        cursor.executemany(
+            f"INSERT INTO {quote(table)} ({', '.join(quote(field.column) for field in columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))})",
+            [params(row.values) for row in rows],
+        )
+        revision = {"history_date": ops.adapt_datetimefield_value(now), "history_type": "+",
+                    "history_user_id": getattr(user, "pk", None), "history_change_reason": None}
+        targets, sources, values = [], [], []
+        for field in history._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            targets.append(quote(field.column))
+            if field.attname in revision:
+                sources.append("%s")
+                values.append(revision[field.attname])
+            else:
+                sources.append(quote(Figure._meta.get_field(field.name).column))
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(targets)}) "
+            f"SELECT {', '.join(sources)} FROM {quote(table)} WHERE {quote('id')} > %s",
+            [*values, highest],
+        )
 
 
 def locate_refusal(rows: list[Row]) -> list[RowError]:
     """Return the rows the database refused, found one by one with the models' own constraint checks."""
     errors = []
     for row in rows:
+        figure = Figure(**row.values)
         try:
-            row.figure.validate_constraints(exclude=[*RELATIONS, "report"])
+            figure.validate_constraints(exclude=[*RELATIONS, "report"])
         except ValidationError as error:
             errors.extend(field_errors(row.line, error))
         if len(errors) >= MAX_ERRORS:
@@ -264,6 +402,8 @@ def figures_import(
     Relations are slugs; a report is found by `report_url`, else by `report_title` and `report_published_on`, and
     created when missing. A row recording a claim already there updates its value, hedge and words (or, with
     `update_existing` off, is left alone), so that importing a file twice changes nothing the second time.
+    Every cell is checked by its model field's own rules and the rows by the same cross-table rules as the admin
+    and the API (`settle_period`), in bulk; the database's constraints check the rest as the rows are inserted.
     """
     if isinstance(source, Path):
         try:
@@ -274,40 +414,31 @@ def figures_import(
             raise ImportRefused([RowError(0, [], f"cannot read {source}: {error.strerror or error}")]) from None
     report = progress or (lambda message: None)
     result = ImportResult(dry_run=dry_run)
-    try:
-        rows = []
-        for row in read_rows(source):
-            rows.append(row)
-            if len(rows) % 10_000 == 0:
-                report(f"{len(rows):,} rows read")
-    except UnicodeDecodeError:
-        line = (rows[-1].line + 1) if rows else 1
-        raise ImportRefused([RowError(line, [], "the file is not UTF-8 text")]) from None
-    result.rows = len(rows)
-
+    errors: list[RowError] = []
     with transaction.atomic():
-        errors: list[RowError] = []
-        slugs = resolve_slugs(rows, errors)
+        rows, reports = read_figures(source, errors, report)
+        result.rows = len(rows) + len({error.line for error in errors})
         if not errors:
-            result.reports_created = resolve_reports(rows, slugs["publisher"], errors, user)
+            reports, new_reports = resolve_reports(reports, errors, user)
+            result.reports_created = len(new_reports)
         if not errors:
-            build_figures(rows, slugs, errors)
+            settle_rows(rows, reports, errors)
         if not errors:
-            to_create, to_update = plan_writes(rows, errors, result, update_existing)
+            new_pks = {report.pk for report in new_reports}
+            to_create, to_update = plan_writes(rows, new_pks, errors, result, update_existing)
         if errors:
             raise ImportRefused(sorted(errors, key=lambda error: error.line)[:MAX_ERRORS])
         report(f"validated; writing {len(to_create):,} new and {len(to_update):,} changed figures")
         try:
             with transaction.atomic():
-                bulk_create_with_history([row.figure for row in to_create], Figure, batch_size=CHUNK,
-                                         default_user=user)
+                insert_with_history(to_create, user)
                 now = timezone.now()
-                for row in to_update:
-                    row.figure.updated_at = now
-                bulk_update_with_history([row.figure for row in to_update], Figure, [*UPDATABLE, "updated_at"],
-                                         batch_size=CHUNK, default_user=user)
+                for figure in to_update:
+                    figure.updated_at = now
+                bulk_update_with_history(to_update, Figure, [*UPDATABLE, "updated_at"], batch_size=CHUNK,
+                                         default_user=user)
         except IntegrityError:
-            raise ImportRefused(locate_refusal(to_create + to_update) or [
+            raise ImportRefused(locate_refusal(to_create) or [
                 RowError(0, [], "the database refused the file (another write may have come first)")
             ]) from None
         result.created, result.updated = len(to_create), len(to_update)

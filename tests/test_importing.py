@@ -241,6 +241,7 @@ def test_the_command_names_each_bad_line(vocabulary, tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import_figures", str(path))
     assert capsys.readouterr().err.splitlines() == [
+        f"{path}: line 2, column value: The value cannot be negative.",
         f"{path}: line 3, column party: No party has the slug 'nobody'.",
     ]
 

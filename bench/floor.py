@@ -1,6 +1,6 @@
 """The floor: a bare WSGI function answering the figure list with the API's SQL and JSON, and no framework.
 
-Same joins, order, count and page as /api/v1/figures/, the same fields (citation included) and the same JSON
+Same filters, joins, order, count and page as /api/v1/figures/, the same fields (citation included) and the same JSON
 library (orjson); what it leaves out is everything a framework adds: parameter checks, errors, content negotiation,
 ETags, permissions. Served by gunicorn like the API:
 
@@ -19,7 +19,9 @@ from stats.citations import format_citation
 
 DATABASE = os.environ.get("FLOOR_DATABASE", "")
 PAGE_SIZE = 100
-FILTERS = {"party": "p.slug", "category": "ca.slug", "claimed_by": "cb.slug"}
+# Each slug filter becomes the relation's id, looked up as the API does before it filters by ids.
+FILTERS = {"party": ("f.party_id", "stats_party"), "category": ("f.category_id", "stats_category"),
+           "claimed_by": ("f.claimed_by_id", "stats_source")}
 JOINS = """
     FROM stats_figure f
     JOIN stats_conflict co ON co.id = f.conflict_id
@@ -74,13 +76,13 @@ def application(environ, start_response):
         local.db, local.mark = connect()
     query = {name: values[0] for name, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
     where, params = [], []
-    for name, column in FILTERS.items():
+    for name, (column, table) in FILTERS.items():
         if name in query:
-            where.append(f"{column} = {local.mark}")
+            where.append(f"{column} = (SELECT id FROM {table} WHERE slug = {local.mark})")
             params.append(query[name])
     condition = f"WHERE {' AND '.join(where)}" if where else ""
     cursor = local.db.cursor()
-    cursor.execute(f"SELECT COUNT(*) {JOINS} {condition}", params)
+    cursor.execute(f"SELECT COUNT(*) FROM stats_figure f {condition}", params)
     (count,) = cursor.fetchone()
     if "after" in query:  # the keyset: the last row's period_end and id
         end, last_id = query["after"].split("_")

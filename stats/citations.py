@@ -1,6 +1,7 @@
 """The sentence a journalist pastes to cite a figure: a plain function of fields a list query already selects."""
 
 import datetime
+from functools import lru_cache
 
 QUALIFIER_WORDS = {"exact": "", "approximately": "about ", "at_least": "at least ", "at_most": "at most "}
 
@@ -15,6 +16,7 @@ CITATION_PATHS = {
 }
 
 
+@lru_cache(maxsize=8192)  # a page of figures repeats a few dates many times
 def format_day(day: datetime.date, precision: str = "day") -> str:
     """Return a date as a journalist writes it, as exactly as it is known: 16 December 2024, December 2024, 2024."""
     if precision == "year":

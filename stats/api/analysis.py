@@ -20,16 +20,18 @@ def today():
 
 
 class ConflictOfParty:
-    """Resolve `conflict` when it is left out: the only conflict the party's figures belong to."""
+    """Resolve `conflict` when it is left out: the only conflict of the figures asked for (party, category and,
+    for a series, claimant), found in the index that holds them."""
 
     def resolve_conflict(self, attrs):
         if attrs.get("conflict") is not None:
             return attrs
-        party = attrs["party"]
-        conflicts = list(Conflict.objects.filter(figures__party=party).distinct().order_by("slug")[:3])
+        asked = {name: attrs[name] for name in ("party", "category", "claimed_by") if name in attrs}
+        found = Figure.objects.filter(**asked).values("conflict_id")
+        conflicts = list(Conflict.objects.filter(pk__in=found).order_by("slug")[:3])
         if len(conflicts) > 1:
             names = ", ".join(conflict.slug for conflict in conflicts)
-            message = f"The party {party.slug} appears in several conflicts ({names}): name one with conflict."
+            message = f"The party {attrs['party'].slug} appears in several conflicts ({names}): name one with conflict."
             raise serializers.ValidationError({"conflict": [message]})
         attrs["conflict"] = conflicts[0] if conflicts else None
         return attrs
@@ -41,7 +43,7 @@ class SeriesQuerySerializer(ConflictOfParty, serializers.Serializer):
     claimed_by = SlugRelation(queryset=Source.objects.all(), help_text="According to whom: source slug (required).")
     conflict = SlugRelation(
         queryset=Conflict.objects.all(), required=False,
-        help_text="Conflict slug; needed only when the party appears in several conflicts.",
+        help_text="Conflict slug; needed only when the figures asked for are in several conflicts.",
     )
     start = DateField(required=False, help_text="First day of the series (period_end ≥ it), YYYY-MM-DD.")
     end = DateField(required=False, help_text="Last day of the series (period_end ≤ it), YYYY-MM-DD.")
@@ -61,7 +63,7 @@ class CompareQuerySerializer(ConflictOfParty, serializers.Serializer):
     category = SlugRelation(queryset=Category.objects.all(), help_text="What is counted: category slug (required).")
     conflict = SlugRelation(
         queryset=Conflict.objects.all(), required=False,
-        help_text="Conflict slug; needed only when the party appears in several conflicts.",
+        help_text="Conflict slug; needed only when the figures asked for are in several conflicts.",
     )
     as_of = DateField(
         required=False, default=today,

@@ -5,6 +5,7 @@ import datetime
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
+from django.db import connection
 from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
@@ -43,6 +44,21 @@ class CommaSeparatedField(forms.Field):
         return items
 
 
+def slug_pks(model, slugs: list[str]) -> dict[str, int]:
+    """Return the primary key of each slug that exists, by one plain query.
+
+    A list request looks up a slug or three; compiling an ORM query for each would cost more than running it.
+    """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('slug')}, {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote('slug')} IN ({', '.join(['%s'] * len(slugs))})",
+            slugs,
+        )
+        return dict(cursor.fetchall())
+
+
 class SlugListField(CommaSeparatedField):
     """Slugs of existing rows, resolved to their ids; an unknown slug is an error, not an empty result."""
 
@@ -56,7 +72,7 @@ class SlugListField(CommaSeparatedField):
             return None
         for slug in slugs:
             validate_slug(slug)
-        found = dict(self.queryset.filter(slug__in=slugs).values_list("slug", "pk"))
+        found = slug_pks(self.queryset.model, slugs)
         unknown = [slug for slug in slugs if slug not in found]
         if unknown:
             name = self.queryset.model._meta.verbose_name

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
+from django.utils import timezone
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -19,16 +20,18 @@ CURSOR_SALT = "conflictdata.pagination.cursor"
 COUNT_SECONDS = 3600
 
 
-def counted(queryset, version: str | None) -> int:
+def counted(queryset, request, version: str | None, page_parameters: set[str]) -> int:
     """Return `queryset.count()`, remembered in the cache for as long as the data stays at `version`.
 
     A list's pages, and every client asking the same question, share one count: a broad filter's count scans its
-    matches once per change of the data, not once per page. Any write makes a new version, hence a new count.
+    matches once per change of the data, not once per page. The question is the path and its parameters other than
+    the page's (and the day, which the defaults of some parameters depend on); any write makes a new version.
     """
     if version is None:
         return queryset.count()
-    sql, params = queryset.query.sql_with_params()
-    key = "count:" + hashlib.blake2b(f"{version}|{sql}|{params!r}".encode(), digest_size=16).hexdigest()
+    question = sorted((name, value) for name, value in request.query_params.items() if name not in page_parameters)
+    day = timezone.localdate()
+    key = "count:" + hashlib.blake2b(f"{version}|{day}|{request.path}|{question}".encode(), digest_size=16).hexdigest()
     count = cache.get(key)
     if count is None:
         count = queryset.count()
@@ -135,7 +138,7 @@ class KeysetPagination(BasePagination):
         self.page_size_value = self.get_page_size(request)
         ordering = ordering_with_tiebreak(queryset)
         queryset = queryset.order_by(*order_by_args(ordering))
-        self.count = counted(queryset, getattr(view, "data_version", None))
+        self.count = counted(queryset, request, getattr(view, "data_version", None), self.query_parameters())
 
         if self.cursor_query_param in params:
             self.page_number, keys = self.decode_cursor(params[self.cursor_query_param], ordering, queryset.model)

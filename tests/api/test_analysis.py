@@ -330,10 +330,10 @@ def test_the_analysis_queries_are_few_and_fixed(api, quantity, django_assert_num
     for day in range(1, 31):
         claim(quantity, D(2024, 11, day), 1000 + day)
         claim({**quantity, "claimed_by": SourceFactory()}, D(2024, 11, day), 2000 + day)
-    # 1-3 party, category and claimant slugs, 4 the party's conflicts, 5 the data version, 6 the points
+    # 1-3 party, category and claimant slugs, 4 the conflicts of those figures, 5 the data version, 6 the points
     with django_assert_num_queries(6):
         assert len(series(api)["points"]) == 30
-    # 1-2 party and category slugs, 3 the party's conflicts, 4 the data version, 5 the claims with relations
+    # 1-2 party and category slugs, 3 the conflicts of those figures, 4 the data version, 5 the claims with relations
     with django_assert_num_queries(5):
         assert compare(api)["summary"]["sources"] == 31
     # 1 the data version, 2 the count, 3 the page

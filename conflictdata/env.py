@@ -74,7 +74,8 @@ def env_database(name: str, default: str) -> dict:
     """Return a DATABASES entry for the URL in variable `name` (SQLite or PostgreSQL)."""
     url = os.environ.get(name, "").strip() or default
     try:
-        config = dj_database_url.parse(url, conn_max_age=0)
+        # Connections persist between requests (checked before reuse): opening one costs more than a list query.
+        config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
     except (ValueError, KeyError, TypeError) as error:
         raise ImproperlyConfigured(f"{name} is not a database URL ({url!r}): {error}") from None
     if config.get("ENGINE") not in DATABASE_ENGINES:

@@ -126,3 +126,18 @@ def data_version() -> str:
         cursor.execute(data_version_sql())
         (latest,) = cursor.fetchone()
     return str(latest)
+
+
+def slug_pks(model, slugs: list[str]) -> dict[str, int]:
+    """Return the primary key of each slug that exists, by one plain query.
+
+    A list request looks up a slug or three; compiling an ORM query for each would cost more than running it.
+    """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('slug')}, {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote('slug')} IN ({', '.join(['%s'] * len(slugs))})",
+            slugs,
+        )
+        return dict(cursor.fetchall())

@@ -5,7 +5,7 @@ import statistics
 from django.utils import timezone
 from rest_framework import serializers
 
-from stats.api.serializers import DateField, SlugRelation
+from stats.api.serializers import DateField, SlugParameter
 from stats.models import Category, Conflict, Figure, Party, Source
 
 TRACKED_FIELDS = [
@@ -38,10 +38,10 @@ class ConflictOfParty:
 
 
 class SeriesQuerySerializer(ConflictOfParty, serializers.Serializer):
-    party = SlugRelation(queryset=Party.objects.all(), help_text="Whose casualties: party slug (required).")
-    category = SlugRelation(queryset=Category.objects.all(), help_text="What is counted: category slug (required).")
-    claimed_by = SlugRelation(queryset=Source.objects.all(), help_text="According to whom: source slug (required).")
-    conflict = SlugRelation(
+    party = SlugParameter(queryset=Party.objects.all(), help_text="Whose casualties: party slug (required).")
+    category = SlugParameter(queryset=Category.objects.all(), help_text="What is counted: category slug (required).")
+    claimed_by = SlugParameter(queryset=Source.objects.all(), help_text="According to whom: source slug (required).")
+    conflict = SlugParameter(
         queryset=Conflict.objects.all(), required=False,
         help_text="Conflict slug; needed only when the figures asked for are in several conflicts.",
     )
@@ -59,9 +59,9 @@ class SeriesQuerySerializer(ConflictOfParty, serializers.Serializer):
 
 
 class CompareQuerySerializer(ConflictOfParty, serializers.Serializer):
-    party = SlugRelation(queryset=Party.objects.all(), help_text="Whose casualties: party slug (required).")
-    category = SlugRelation(queryset=Category.objects.all(), help_text="What is counted: category slug (required).")
-    conflict = SlugRelation(
+    party = SlugParameter(queryset=Party.objects.all(), help_text="Whose casualties: party slug (required).")
+    category = SlugParameter(queryset=Category.objects.all(), help_text="What is counted: category slug (required).")
+    conflict = SlugParameter(
         queryset=Conflict.objects.all(), required=False,
         help_text="Conflict slug; needed only when the figures asked for are in several conflicts.",
     )

@@ -13,6 +13,7 @@ from rest_framework.validators import UniqueValidator
 from stats.api.errors import model_errors
 from stats.citations import CITATION_PATHS, format_citation
 from stats.models import Category, Conflict, Figure, Party, Report, Source
+from stats.querysets import slug_pks
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
@@ -89,6 +90,20 @@ class SlugRelation(serializers.SlugRelatedField):
             return self.get_queryset().get(slug=data)
         except ObjectDoesNotExist:
             self.fail("does_not_exist", name=self.get_queryset().model._meta.verbose_name, value=data)
+
+
+class SlugParameter(SlugRelation):
+    """A query parameter naming a row by slug, resolved by one plain query to a row holding only its id and slug:
+    enough to filter by and to echo back, for questions that read (never for writes, which validate whole rows)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str):
+            self.fail("invalid")
+        model = self.get_queryset().model
+        pk = slug_pks(model, [data]).get(data)
+        if pk is None:
+            self.fail("does_not_exist", name=model._meta.verbose_name, value=data)
+        return model(pk=pk, slug=data)
 
 
 class IdRelation(StrictTypes, serializers.PrimaryKeyRelatedField):

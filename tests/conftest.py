@@ -3,6 +3,7 @@ import socket
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from tests.factories import FigureFactory
 
@@ -18,6 +19,12 @@ def require_service(name: str, host: str, port: int) -> None:
         if REQUIRE_SERVICES:
             pytest.fail(f"{message}; CI requires it")
         pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with nothing remembered (list counts are kept in the cache per data version)."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -130,7 +130,8 @@ class KeysetPagination(BasePagination):
             raise ParameterError({self.cursor_query_param: [message]}) from None
         return page_number, keys
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, fetch=list):
+        """Return the requested page of `queryset`, read by `fetch` (a faster reader may be given)."""
         self.request = request
         params = request.query_params
         if self.cursor_query_param in params and self.page_query_param in params:
@@ -142,11 +143,11 @@ class KeysetPagination(BasePagination):
 
         if self.cursor_query_param in params:
             self.page_number, keys = self.decode_cursor(params[self.cursor_query_param], ordering, queryset.model)
-            rows = list(queryset.filter(after(ordering, keys))[: self.page_size_value])
+            rows = fetch(queryset.filter(after(ordering, keys))[: self.page_size_value])
         else:
             self.page_number = self.get_page_number(request)
             offset = (self.page_number - 1) * self.page_size_value
-            rows = list(queryset[offset : offset + self.page_size_value]) if offset < self.count else []
+            rows = fetch(queryset[offset : offset + self.page_size_value]) if offset < self.count else []
 
         last_page = max(1, -(-self.count // self.page_size_value))
         if not rows and self.page_number > 1:

@@ -6,7 +6,10 @@ relation by id its key, model fields their column, and `Computed` fields are wor
 The values are left as Python dates, times and numbers; the JSON renderer writes them as the serializer would.
 """
 
+import datetime
+
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import connections
 from rest_framework import serializers
 
 from stats.api.serializers import Computed
@@ -42,6 +45,30 @@ class ValuesReader:
     def values(self, queryset, extra_paths=()):
         """Return `queryset` as dicts of every path the representation needs, plus `extra_paths` (the ordering)."""
         return queryset.values(*dict.fromkeys([*self.paths, *extra_paths]))
+
+    @staticmethod
+    def fetch(queryset) -> list[dict]:
+        """Return the rows of a values() queryset, as its own iteration would, without a call per value.
+
+        The drivers already give dates and times as Python objects (Django registers SQLite's converters; psycopg
+        has its own); times are stored in UTC, so a naive one only lacks its time zone. Django's converters, called
+        once per value, cost more than the query on a page of a hundred rows.
+        """
+        query = queryset.query
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        sql, params = query.get_compiler(queryset.db).as_sql()
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        utc = datetime.UTC
+        return [
+            {
+                name: value.replace(tzinfo=utc)
+                if isinstance(value, datetime.datetime) and value.tzinfo is None else value
+                for name, value in zip(names, row, strict=True)
+            }
+            for row in rows
+        ]
 
     def represent(self, rows) -> list[dict]:
         """Return each row of `values()` as the serializer represents it."""

@@ -131,7 +131,10 @@ class FigureViewSet(ClaimsViewSet):
             queryset = build_queryset()
             if serializer_class is None:
                 ordering = [path for path, _descending in ordering_with_tiebreak(queryset)]
-                data = self.reader.represent(self.paginate_queryset(self.reader.values(queryset, ordering)))
+                rows = self.paginator.paginate_queryset(
+                    self.reader.values(queryset, ordering), request, view=self, fetch=self.reader.fetch
+                )
+                data = self.reader.represent(rows)
             else:
                 data = serializer_class(self.paginate_queryset(queryset), many=True).data
             return self.get_paginated_response(data)

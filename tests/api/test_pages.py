@@ -81,6 +81,20 @@ def test_a_page_past_the_end_is_a_json_404_naming_page(api, seven):
     assert api.get("/api/v1/figures/", {"page": 10**17}).status_code == 404
 
 
+def test_a_remembered_count_follows_every_write(api, curator_api, seven):
+    # Counts are remembered per version of the data: each write makes a new version, hence a fresh count.
+    assert api.get("/api/v1/figures/", {"page_size": 2}).json()["count"] == 7
+    latest = api.get(f"/api/v1/figures/{seven[0]}/").json()
+    created = curator_api.post("/api/v1/figures/", {
+        **{name: latest[name] for name in ("conflict", "party", "category", "claimed_by", "report")},
+        "value": 1, "period_end": "2024-11-01",
+    }, format="json")
+    assert created.status_code == 201, created.json()
+    assert api.get("/api/v1/figures/", {"page_size": 2}).json()["count"] == 8
+    assert curator_api.delete(f"/api/v1/figures/{created.json()['id']}/").status_code == 204
+    assert api.get("/api/v1/figures/", {"page_size": 2}).json()["count"] == 7
+
+
 def test_an_empty_list_is_one_empty_page(api, db):
     assert api.get("/api/v1/figures/").json() == {"count": 0, "next": None, "previous": None, "results": []}
 

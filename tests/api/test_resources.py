@@ -5,7 +5,14 @@ import datetime
 import pytest
 
 from stats.models import Figure, Report
-from tests.factories import CategoryFactory, ConflictFactory, PartyFactory, ReportFactory, SourceFactory
+from tests.factories import (
+    CategoryFactory,
+    ConflictFactory,
+    FigureFactory,
+    PartyFactory,
+    ReportFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +119,23 @@ def figure_body(figure: Figure, **changes) -> dict:
     }
     body.update(changes)
     return body
+
+
+def test_a_listed_figure_reads_exactly_as_the_figure_alone(api, figure):
+    # Lists read values straight from the database (stats/api/reading.py), a single figure goes through the
+    # serializer: both must give the same JSON, whatever is null, ranged, dated or published by whom.
+    FigureFactory(
+        value=1200, value_low=1000, value_high=1500, qualifier=Figure.Qualifier.AT_LEAST,
+        period_start=datetime.date(2024, 12, 1), period_end=datetime.date(2024, 12, 15),
+        report__publisher=SourceFactory(name="Ministry of Defence"), quote="“About 1,200.”", notes="Ünïcode ✓",
+    )
+    FigureFactory(report__url=None, date_precision=Figure.DatePrecision.MONTH, period_end=datetime.date(2024, 11, 30))
+    listed = api.get("/api/v1/figures/").json()["results"]
+    assert len(listed) == 3
+    for item in listed:
+        alone = api.get(f"/api/v1/figures/{item['id']}/")
+        assert item == alone.json()
+        assert list(item) == list(alone.json())  # the same fields in the same order
 
 
 def test_a_curator_records_a_figure_with_slugs(curator_api, curator, figure):

@@ -5,8 +5,7 @@ from functools import cache
 
 from django.apps import apps
 from django.db import connection, models
-from django.db.models import Count, F, OuterRef, Subquery, Window
-from django.db.models.functions import Lag, RowNumber, TruncMonth, TruncWeek
+from django.db.models import Count, F, OuterRef, Subquery
 
 # One claimant's count of one party's casualties of one category in one conflict; the cumulative index's order.
 QUANTITY = ["party_id", "category_id", "claimed_by_id", "conflict_id"]
@@ -17,7 +16,12 @@ WINNER_FIRST = [
     F("recorded_at").desc(),
     F("id").desc(),
 ]
-BUCKETS = {"day": F("period_end"), "week": TruncWeek("period_end"), "month": TruncMonth("period_end")}
+# The day, ISO week (its Monday) or month (its first day) a date falls in.
+BUCKETS = {
+    "day": lambda day: day,
+    "week": lambda day: day - datetime.timedelta(days=day.weekday()),
+    "month": lambda day: day.replace(day=1),
+}
 
 
 class FigureQuerySet(models.QuerySet):
@@ -60,15 +64,6 @@ class FigureQuerySet(models.QuerySet):
             .first()
         )
 
-    def winners(self, partition_by) -> "FigureQuerySet":
-        """Return the first figure of each partition in WINNER_FIRST order (a window function in the database).
-
-        The result is a plain queryset over the winners' ids, so that further filters, ordering and pages apply
-        to the winners rather than change which figure wins.
-        """
-        ranked = self.annotate(rank=Window(RowNumber(), partition_by=partition_by, order_by=WINNER_FIRST))
-        return self.model.objects.filter(pk__in=ranked.filter(rank=1).values("pk"))
-
     def latest_per_quantity(self, as_of: datetime.date) -> "FigureQuerySet":
         """Return each claimant's most recent cumulative figure per conflict, party and category, up to `as_of`.
 
@@ -91,20 +86,26 @@ class FigureQuerySet(models.QuerySet):
         )
         return self.model.objects.filter(pk__in=quantities.values("winner"))
 
-    def series(self, interval: str) -> "FigureQuerySet":
-        """Return one cumulative figure per day, ISO week or month (the last day's winner), with the previous one.
+    def series(self, interval: str) -> list[dict]:
+        """Return one cumulative figure per day, ISO week or month (the last day's winner), oldest first.
 
-        Each row has `previous_value` and `previous_date`, the point before it in the series (null for the first).
+        Each point (`id`, `period_end`, `value`) has `previous_value` and `previous_date`, the point before it in
+        the series (None for the first). The figures come newest first in WINNER_FIRST order, from one range of
+        the quantity index: the first of each day, week or month is its point.
         """
-        points = self.cumulative().winners([BUCKETS[interval]])
-        return (
-            points.annotate(
-                previous_value=Window(Lag("value"), order_by=F("period_end").asc()),
-                previous_date=Window(Lag("period_end"), order_by=F("period_end").asc()),
-            )
-            .order_by("period_end")
-            .values("id", "period_end", "value", "previous_value", "previous_date")
-        )
+        bucket_of = BUCKETS[interval]
+        points, taken = [], set()
+        for row in self.cumulative().order_by(*WINNER_FIRST).values("id", "period_end", "value"):
+            bucket = bucket_of(row["period_end"])
+            if bucket not in taken:
+                taken.add(bucket)
+                points.append(row)
+        points.reverse()
+        previous = {"value": None, "period_end": None}
+        for point in points:
+            point["previous_value"], point["previous_date"] = previous["value"], previous["period_end"]
+            previous = point
+        return points
 
 
 @cache

@@ -83,13 +83,15 @@ def test_the_database_defaults_to_sqlite_and_reads_postgresql(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert env_database("DATABASE_URL", default="sqlite:////tmp/db.sqlite3") == {
         "ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/db.sqlite3", "USER": "", "PASSWORD": "",
-        "HOST": "", "PORT": "", "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "DISABLE_SERVER_SIDE_CURSORS": False,
+        "HOST": "", "PORT": "", "CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True, "DISABLE_SERVER_SIDE_CURSORS": False,
     }
     monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/conflictdata")
     config = env_database("DATABASE_URL", default="sqlite:////tmp/db.sqlite3")
     assert (config["ENGINE"], config["NAME"], config["HOST"], config["PORT"]) == (
         "django.db.backends.postgresql", "conflictdata", "127.0.0.1", 5432,
     )
+    # connections persist, and PostgreSQL plans a repeated query once per connection
+    assert (config["CONN_MAX_AGE"], config["OPTIONS"]) == (600, {"server_side_binding": True, "prepare_threshold": 5})
 
 
 def test_a_postgresql_url_must_name_a_database(monkeypatch):

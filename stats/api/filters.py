@@ -27,6 +27,7 @@ from stats.querysets import slug_pks
 
 MAX_LIST_VALUES = 50
 MAX_QUERY_LENGTH = 200
+MAX_FORMS = 256
 DATE_FORMATS = ["%Y-%m-%d"]
 
 
@@ -47,8 +48,8 @@ class CommaSeparatedField(forms.Field):
 class SlugListField(CommaSeparatedField):
     """Slugs of existing rows, resolved to their ids; an unknown slug is an error, not an empty result."""
 
-    def __init__(self, *, queryset, **kwargs):
-        self.queryset = queryset
+    def __init__(self, *, model, **kwargs):
+        self.model = model
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -57,10 +58,10 @@ class SlugListField(CommaSeparatedField):
             return None
         for slug in slugs:
             validate_slug(slug)
-        found = slug_pks(self.queryset.model, slugs)
+        found = slug_pks(self.model, slugs)
         unknown = [slug for slug in slugs if slug not in found]
         if unknown:
-            name = self.queryset.model._meta.verbose_name
+            name = self.model._meta.verbose_name
             raise forms.ValidationError(
                 "No %(name)s has the slug %(slugs)s.",
                 params={"name": name, "slugs": ", ".join(repr(slug) for slug in unknown)},
@@ -180,9 +181,22 @@ class FilterSet(django_filters.FilterSet):
             self.base_filters = {name: f for name, f in type(self).base_filters.items() if name in data}
         super().__init__(data, queryset, request=request, prefix=prefix)
 
+    def get_form_class(self):
+        """Return the form of these filters, made once per set of parameters (Django copies its fields per form)."""
+        forms = type(self).__dict__.get("_forms")
+        if forms is None:
+            forms = type(self)._forms = {}
+        names = tuple(self.filters)
+        form = forms.get(names)
+        if form is None:
+            form = super().get_form_class()
+            if len(forms) < MAX_FORMS:  # combinations of parameters are many; the usual ones are few
+                forms[names] = form
+        return form
+
 
 def slug_filter(model, field_name: str, help_text: str) -> SlugListFilter:
-    return SlugListFilter(field_name=field_name, queryset=model.objects.all(), help_text=help_text)
+    return SlugListFilter(field_name=field_name, model=model, help_text=help_text)
 
 
 def date_filter(field_name: str, lookup_expr: str, help_text: str) -> django_filters.DateFilter:

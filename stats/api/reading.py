@@ -9,9 +9,10 @@ The values are left as Python dates, times and numbers; the JSON renderer writes
 import datetime
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.db import connections
+from django.db import connections, models
 from rest_framework import serializers
 
+from stats.api.pagination import model_field
 from stats.api.serializers import Computed
 
 
@@ -60,15 +61,16 @@ class ValuesReader:
         with connections[queryset.db].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        utc = datetime.UTC
-        return [
-            {
-                name: value.replace(tzinfo=utc)
-                if isinstance(value, datetime.datetime) and value.tzinfo is None else value
-                for name, value in zip(names, row, strict=True)
-            }
-            for row in rows
+        found = [dict(zip(names, row, strict=True)) for row in rows]
+        times = [
+            name for name in query.values_select
+            if isinstance(model_field(queryset.model, name), models.DateTimeField)
         ]
+        for row in found:
+            for name in times:
+                if row[name] is not None and row[name].tzinfo is None:
+                    row[name] = row[name].replace(tzinfo=datetime.UTC)
+        return found
 
     def represent(self, rows) -> list[dict]:
         """Return each row of `values()` as the serializer represents it."""

@@ -85,10 +85,13 @@ def env_database(name: str, default: str) -> dict:
     if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} must name a database (postgres://user@host:5432/NAME); got {url!r}.")
     if config["ENGINE"].endswith("postgresql"):
-        # Parameters bound by the server, and statements prepared once a connection has run them 5 times:
-        # PostgreSQL then plans a list's page once per connection, not on every request (planning a page with its
-        # joins takes longer than running it). A pooler in front must keep sessions (not transaction pooling).
-        config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+        # Parameters bound by the server, and statements prepared (with one generic plan) once a connection has run
+        # them 5 times: PostgreSQL then plans a list's page once per connection, not on every request (planning a
+        # page with its joins takes longer than running it). A pooler in front must keep sessions, not pool
+        # transactions.
+        config.setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5, options="-c plan_cache_mode=force_generic_plan"
+        )
     return config
 
 

@@ -91,7 +91,9 @@ def test_the_database_defaults_to_sqlite_and_reads_postgresql(monkeypatch):
         "django.db.backends.postgresql", "conflictdata", "127.0.0.1", 5432,
     )
     # connections persist, and PostgreSQL plans a repeated query once per connection
-    assert (config["CONN_MAX_AGE"], config["OPTIONS"]) == (600, {"server_side_binding": True, "prepare_threshold": 5})
+    assert (config["CONN_MAX_AGE"], config["OPTIONS"]) == (600, {
+        "server_side_binding": True, "prepare_threshold": 5, "options": "-c plan_cache_mode=force_generic_plan",
+    })
 
 
 def test_a_postgresql_url_must_name_a_database(monkeypatch):

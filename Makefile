@@ -1,12 +1,13 @@
 # conflictdata: `make run` serves real data on SQLite; `make test` runs lint and the whole suite;
-# `make bench` measures the API against Datasette and a bare floor (not part of the tests).
+# `make serve` serves in production mode under gunicorn; `make bench` measures the API against Datasette and a bare
+# floor (neither is part of the tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 DEV := DJANGO_DEBUG=1
 
-.PHONY: run test bench clean
+.PHONY: run test serve bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "conflictdata needs Python 3.11 or newer; set PYTHON=python3.X")'
@@ -36,6 +37,13 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Production serving under gunicorn, debug off: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL must be
+# set (README: Deployment); WEB_CONCURRENCY sets the number of workers (gunicorn reads it), PORT the port.
+serve: $(VENV)/.installed-run
+	@test -n "$$DATABASE_URL" || { echo "make serve needs DATABASE_URL, e.g. postgres://conflictdata@127.0.0.1:5432/conflictdata"; exit 1; }
+	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_DEBUG=0 $(BIN)/gunicorn conflictdata.wsgi:application --bind 0.0.0.0:$(PORT) --timeout 60 --graceful-timeout 30
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from stats.health import health
 from stats.views import home
 
 admin.site.site_header = "conflictdata curators"
@@ -12,6 +13,7 @@ admin.site.index_title = "Claims and their sources"
 
 urlpatterns = [
     path("", home, name="home"),
+    path("health/", health, name="health"),
     path("api/v1/", include("stats.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

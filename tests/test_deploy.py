@@ -1,0 +1,93 @@
+"""Production mode: `check --deploy`, HTTPS behind a proxy, and the health probe a load balancer calls."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.django_db
+
+
+def production(**environment) -> dict:
+    """Return the environment of a production process: debug off, a strong secret, a host name."""
+    return {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "conflictdata.settings", "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "testserver,conflictdata.example.org",
+        **environment,
+    }
+
+
+def health_in_process(**environment) -> tuple[int, dict]:
+    """Ask /health/ in a production process of its own (its settings, its database) and return status and JSON."""
+    program = (
+        "import django, json; django.setup(); from django.test import Client; "
+        "r = Client().get('/health/'); print(r.status_code); print(r.content.decode())"
+    )
+    done = subprocess.run([sys.executable, "-c", program], env=production(**environment), cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    status, body = done.stdout.strip().splitlines()[-2:]
+    return int(status), json.loads(body)
+
+
+def test_check_deploy_has_no_warnings_in_production_mode():
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=production(), cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues (0 silenced)." in done.stdout
+
+
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_plain_http_is_redirected_but_the_health_probe_is_not(client):
+    response = client.get("/api/v1/figures/")
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/api/v1/figures/"
+    assert client.get("/health/").status_code == 200
+    # Behind the proxy, which says the request came over HTTPS: served, with HSTS and the other headers.
+    response = client.get("/api/v1/figures/", headers={"X-Forwarded-Proto": "https"})
+    assert response.status_code == 200
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert (response["X-Content-Type-Options"], response["Referrer-Policy"]) == ("nosniff", "same-origin")
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_health_is_200_with_the_database_reachable_and_migrated(client):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_health_checks_redis_when_it_is_configured(client, redis_url):
+    redis = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    with override_settings(REDIS_URL=redis_url, CACHES=redis):
+        assert client.get("/health/").json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+    gone = "redis://127.0.0.1:1/0"
+    with override_settings(REDIS_URL=gone, CACHES={"default": {**redis["default"], "LOCATION": gone}}):
+        response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable", "checks": {"database": "ok", "cache": "unreachable (ConnectionError)"},
+    }
+
+
+def test_health_is_503_when_the_database_is_down():
+    # Nothing listens on port 1: the process starts, and its probe says why it cannot serve.
+    status, body = health_in_process(DATABASE_URL="postgres://postgres@127.0.0.1:1/conflictdata")
+    assert status == 503
+    assert body == {"status": "unavailable", "checks": {"database": "unreachable (OperationalError)"}}
+
+
+def test_health_is_503_until_migrations_are_applied(tmp_path):
+    status, body = health_in_process(DATABASE_URL=f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    assert status == 503
+    assert body["checks"]["database"].endswith("migrations not applied: run manage.py migrate")

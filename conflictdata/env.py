@@ -37,6 +37,21 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}.") from None
 
 
+RATE_PATTERN = re.compile(r"^[1-9][0-9]*/(second|minute|hour|day)$")
+
+
+def env_rate(name: str) -> str | None:
+    """Return the request rate in variable `name` (`100/minute`: a number, then second, minute, hour or day)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not RATE_PATTERN.match(raw):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate like 100/minute (per second, minute, hour or day); got {raw!r}."
+        )
+    return raw
+
+
 def envlist(name: str, default: list[str]) -> list[str]:
     """Return the comma-separated list in variable `name`, blanks dropped."""
     raw = os.environ.get(name)

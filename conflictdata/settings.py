@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from conflictdata.env import env_allowed_hosts, env_database, env_redis_url, env_secret_key, envbool
+from conflictdata.env import env_allowed_hosts, env_database, env_rate, env_redis_url, env_secret_key, envbool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -132,6 +132,17 @@ REST_FRAMEWORK = {
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# Rate limits per client, off unless set: anonymous clients by address, signed-in ones by account. The counts live in
+# the cache, so with REDIS_URL every worker and host shares them; without it each process counts alone.
+THROTTLE_RATES = {"anon": env_rate("API_THROTTLE_ANON"), "user": env_rate("API_THROTTLE_USER")}
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    f"rest_framework.throttling.{'Anon' if scope == 'anon' else 'User'}RateThrottle"
+    for scope, rate in THROTTLE_RATES.items() if rate
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = THROTTLE_RATES
+# Clients are told apart by the address the one proxy in front appends to X-Forwarded-For (see README: Deployment).
+REST_FRAMEWORK["NUM_PROXIES"] = 1
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "conflictdata API",

@@ -27,6 +27,8 @@ ERRORS = {
     409: "It is still used by figures (or other rows), or the write conflicts with the data as it is now.",
     412: "The `If-Match` ETag is stale: the object changed since you read it.",
     415: "The body is not JSON.",
+    429: "Too many requests from this client (when the service sets rate limits): retry after `Retry-After` "
+    "seconds.",
 }
 
 
@@ -39,7 +41,7 @@ class ConflictdataAutoSchema(AutoSchema):
         return auth
 
     def error_statuses(self) -> list[int]:
-        statuses = [400, 404, 406]
+        statuses = [400, 404, 406, 429]
         if self.method not in SAFE_METHODS:
             statuses += [401, 403, 415] if self.method != "DELETE" else [401, 403]
         if self.method in {"PUT", "PATCH", "DELETE"}:

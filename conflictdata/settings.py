@@ -88,6 +88,10 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# The largest request body read (API bodies and admin forms alike; DRF reads JSON through `request.body`): larger
+# is a 413, refused from its Content-Length before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {

@@ -1,6 +1,7 @@
 """Every API error as JSON: a `detail` sentence, and `errors` keyed by parameter or field when input was wrong."""
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -30,6 +31,14 @@ class PreconditionFailed(exceptions.APIException):
         "The resource changed since you read it (its ETag no longer matches If-Match): read it again, then retry."
     )
     default_code = "precondition_failed"
+
+
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "body_too_large"
+
+    def __init__(self, limit: int):
+        super().__init__(f"The body is larger than {limit:,} bytes: send a smaller one.")
 
 
 class InUse(exceptions.APIException):
@@ -74,6 +83,8 @@ def exception_handler(exc, context):
     """Return DRF's error response with the project's body: `detail` always, `errors` for bad input."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(model_errors(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = BodyTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     elif isinstance(exc, ProtectedError | RestrictedError):
         view = context.get("view")
         name = view.queryset.model._meta.verbose_name if view is not None else "object"

@@ -26,6 +26,7 @@ ERRORS = {
     406: "The `Accept` header asks for a format this endpoint does not produce.",
     409: "It is still used by figures (or other rows), or the write conflicts with the data as it is now.",
     412: "The `If-Match` ETag is stale: the object changed since you read it.",
+    413: "The body is larger than the service accepts (1,000,000 bytes).",
     415: "The body is not JSON.",
     429: "Too many requests from this client (when the service sets rate limits): retry after `Retry-After` "
     "seconds.",
@@ -43,7 +44,7 @@ class ConflictdataAutoSchema(AutoSchema):
     def error_statuses(self) -> list[int]:
         statuses = [400, 404, 406, 429]
         if self.method not in SAFE_METHODS:
-            statuses += [401, 403, 415] if self.method != "DELETE" else [401, 403]
+            statuses += [401, 403, 413, 415] if self.method != "DELETE" else [401, 403]
         if self.method in {"PUT", "PATCH", "DELETE"}:
             statuses += [409, 412]
         if self.method == "POST":

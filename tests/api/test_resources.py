@@ -191,6 +191,18 @@ def test_a_missing_field_is_named(curator_api, figure):
     assert response.json()["errors"] == {"period_end": ["This field is required."]}
 
 
+def test_a_body_over_the_limit_is_a_413_and_changes_nothing(curator_api, figure):
+    body = {**figure_body(figure), "period_end": "2024-12-15", "notes": "x" * 1_000_001}
+    response = curator_api.post("/api/v1/figures/", body, format="json")
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The body is larger than 1,000,000 bytes: send a smaller one."}
+    assert Figure.objects.count() == 1
+    response = curator_api.patch(f"/api/v1/figures/{figure.pk}/", {"notes": "x" * 1_000_001}, format="json")
+    assert response.status_code == 413
+    figure.refresh_from_db()
+    assert figure.notes == ""
+
+
 def test_a_duplicate_slug_is_a_400_naming_the_slug(curator_api):
     PartyFactory(slug="taken")
     response = curator_api.post("/api/v1/parties/", {"slug": "taken", "name": "X", "kind": "other"}, format="json")

@@ -47,7 +47,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the signed-in user on every revision made through a request (admin and API alike).
     "simple_history.middleware.HistoryRequestMiddleware",
+    "stats.middleware.ReadTimeLimitMiddleware",
 ]
+
+# On PostgreSQL, an API read whose query runs longer than this is stopped and answered 503 (narrower filters help).
+READ_TIMEOUT_MS = 10_000
 
 ROOT_URLCONF = "conflictdata.urls"
 WSGI_APPLICATION = "conflictdata.wsgi.application"

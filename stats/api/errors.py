@@ -3,12 +3,14 @@
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+QUERY_CANCELED = "57014"  # PostgreSQL's code for a statement stopped by statement_timeout
 
 
 class ParameterError(exceptions.ValidationError):
@@ -39,6 +41,17 @@ class BodyTooLarge(exceptions.APIException):
 
     def __init__(self, limit: int):
         super().__init__(f"The body is larger than {limit:,} bytes: send a smaller one.")
+
+
+class TooSlow(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "too_slow"
+
+    def __init__(self, milliseconds: int):
+        super().__init__(
+            f"The database took longer than {milliseconds / 1000:g} s and the read was stopped: narrow the filters "
+            "(a claimant, party, category or period) or follow `next` pages, and try again."
+        )
 
 
 class InUse(exceptions.APIException):
@@ -85,6 +98,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(model_errors(exc))
     elif isinstance(exc, RequestDataTooBig):
         exc = BodyTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    elif isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
+        exc = TooSlow(settings.READ_TIMEOUT_MS)
     elif isinstance(exc, ProtectedError | RestrictedError):
         view = context.get("view")
         name = view.queryset.model._meta.verbose_name if view is not None else "object"

@@ -28,6 +28,7 @@ ERRORS = {
     412: "The `If-Match` ETag is stale: the object changed since you read it.",
     413: "The body is larger than the service accepts (1,000,000 bytes).",
     415: "The body is not JSON.",
+    503: "A read took the database longer than the time limit (PostgreSQL): narrow the filters.",
     429: "Too many requests from this client (when the service sets rate limits): retry after `Retry-After` "
     "seconds.",
 }
@@ -42,7 +43,7 @@ class ConflictdataAutoSchema(AutoSchema):
         return auth
 
     def error_statuses(self) -> list[int]:
-        statuses = [400, 404, 406, 429]
+        statuses = [400, 404, 406, 429] + ([503] if self.method in SAFE_METHODS else [])
         if self.method not in SAFE_METHODS:
             statuses += [401, 403, 413, 415] if self.method != "DELETE" else [401, 403]
         if self.method in {"PUT", "PATCH", "DELETE"}:

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that its duration covers the whole request.
+    "stats.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (admin, Swagger UI, Redoc) served by the app itself, compressed and cached.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -49,6 +51,27 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "stats.middleware.ReadTimeLimitMiddleware",
 ]
+
+# Logs go to standard output: in production one JSON object per line (a line per request from
+# conflictdata.requests), in development plain text.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "stats.logs.JSONFormatter"},
+        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain" if DEBUG else "json",
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": "WARNING"},
+    "loggers": {
+        "conflictdata.requests": {"handlers": ["stdout"], "level": "WARNING" if DEBUG else "INFO", "propagate": False},
+        "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    },
+}
 
 # On PostgreSQL, an API read whose query runs longer than this is stopped and answered 503 (narrower filters help).
 READ_TIMEOUT_MS = 10_000

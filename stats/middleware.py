@@ -1,7 +1,11 @@
-"""Request-wide behaviour that is not the API's own: a time limit on the database for reads."""
+"""Request-wide behaviour that is not the API's own: a log line per request, a time limit on reads."""
+
+import time
 
 from django.conf import settings
 from django.db import connection
+
+from stats.logs import logger
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -45,3 +49,25 @@ def lifted_after(content):
         yield from content
     finally:
         set_timeout(0)
+
+
+class RequestLogMiddleware:
+    """Log one line per request: method, path, status, duration in milliseconds (to the response; a streamed body
+    goes on after it) and the user's name, if signed in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        began = time.perf_counter()
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        fields = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - began) * 1000, 1),
+            "user": user.get_username() if user is not None and user.is_authenticated else None,
+        }
+        logger.info("%s %s %s", request.method, request.path, response.status_code, extra={"fields": fields})
+        return response

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_countries",
     "simple_history",
+    "axes",
     "stats",
 ]
 
@@ -50,7 +51,21 @@ MIDDLEWARE = [
     # Records the signed-in user on every revision made through a request (admin and API alike).
     "simple_history.middleware.HistoryRequestMiddleware",
     "stats.middleware.ReadTimeLimitMiddleware",
+    # Refuses sign-in to the admin after repeated failures (django-axes); last, as its documentation asks.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed sign-ins from one address for one username lock that pair out for an hour, counted in the database
+# (shared by every process and host). Addresses are read as the proxy in front reports them.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "stats.middleware.client_address"
 
 # Logs go to standard output: in production one JSON object per line (a line per request from
 # conflictdata.requests), in development plain text.

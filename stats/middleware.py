@@ -10,6 +10,15 @@ from stats.logs import logger
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+def client_address(request) -> str | None:
+    """Return the client's address: the last one in X-Forwarded-For (appended by the one proxy in front, as DRF's
+    rate limits read it with NUM_PROXIES = 1), else the connection's own."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded.strip():
+        return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
 class ReadTimeLimitMiddleware:
     """On PostgreSQL, stop any statement of an API read after READ_TIMEOUT_MS (the API answers 503, see errors.py).
 

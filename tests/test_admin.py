@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
@@ -173,3 +174,20 @@ def test_the_history_page_shows_who_changed_a_figure(admin_client, admin_user, f
     assert figure.history.first().history_user == admin_user
     response = admin_client.get(reverse("admin:stats_figure_history", args=[figure.pk]))
     assert admin_user.username in response.content.decode()
+
+
+def test_the_admin_locks_out_an_address_after_five_failed_sign_ins(client, curator):
+    def sign_in(password, address="81.2.69.160"):
+        return client.post("/admin/login/", {"username": curator.username, "password": password, "next": "/admin/"},
+                           headers={"X-Forwarded-For": address})
+
+    for _ in range(4):
+        assert sign_in("wrong").status_code == 200  # the form again, with its error
+    assert sign_in("wrong").status_code == 429  # the fifth failure locks the address out
+    refused = sign_in("a-long-curator-password")  # the right password, too late
+    assert refused.status_code == 429
+    assert b"locked" in refused.content.lower()
+    # Another address may still sign in with the right password; the failures are counted in the database.
+    assert sign_in("a-long-curator-password", address="89.160.20.112").status_code == 302
+    # the refused attempt counts too
+    assert AccessAttempt.objects.get(ip_address="81.2.69.160").failures_since_start == 6

@@ -16,7 +16,8 @@ def test_createcurator_makes_a_staff_user_in_the_curators_group(capsys, client):
     assert list(user.groups.values_list("name", flat=True)) == ["curators"]
     assert user.has_perm("stats.add_figure") and user.has_perm("stats.delete_report")
     assert not user.has_perm("auth.add_user")
-    assert client.login(username="olena", password=password)
+    signed_in = client.post("/admin/login/", {"username": "olena", "password": password, "next": "/admin/"})
+    assert (signed_in.status_code, signed_in["Location"]) == (302, "/admin/")
 
 
 def test_createcurator_refuses_an_existing_name():

@@ -37,6 +37,7 @@ MIDDLEWARE = [
     # Outermost, so that its duration covers the whole request.
     "stats.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "stats.middleware.ContentSecurityPolicyMiddleware",
     # Static files (admin, Swagger UI, Redoc) served by the app itself, compressed and cached.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,5 +1,7 @@
 """The OpenAPI schema, its documentation pages, CORS, and the query cost of every list."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -39,6 +41,16 @@ def test_the_documentation_pages_are_served_without_a_cdn(client, path):
     assert response.status_code == 200
     assert "cdn" not in response.content.decode().lower()
     assert "/static/drf_spectacular_sidecar/" in response.content.decode()
+    # Under the Content-Security-Policy no page may run an inline script: every script has a src.
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", response.content.decode()) == []
+
+
+def test_swagger_uis_start_up_script_is_served_apart(client):
+    response = client.get("/api/docs/", {"script": ""})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in response.content.decode()
 
 
 def test_the_home_page_links_docs_api_and_admin(client):

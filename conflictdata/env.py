@@ -87,7 +87,11 @@ def env_secret_key(name: str, *, debug: bool, debug_default: str) -> str:
 
 def env_database(name: str, default: str) -> dict:
     """Return a DATABASES entry for the URL in variable `name` (SQLite or PostgreSQL)."""
-    url = os.environ.get(name, "").strip() or default
+    return env_database_url(name, os.environ.get(name, "").strip() or default)
+
+
+def env_database_url(name: str, url: str) -> dict:
+    """Return a DATABASES entry for `url`, read from variable `name` (named in errors)."""
     try:
         # Connections persist between requests (checked before reuse): opening one costs more than a list query.
         config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)

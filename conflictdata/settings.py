@@ -2,7 +2,16 @@
 
 from pathlib import Path
 
-from conflictdata.env import env_allowed_hosts, env_database, env_rate, env_redis_url, env_secret_key, envbool
+from conflictdata.env import (
+    env_allowed_hosts,
+    env_database,
+    env_database_url,
+    env_rate,
+    env_redis_url,
+    env_secret_key,
+    envbool,
+    envlist,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -89,8 +98,6 @@ LOGGING = {
     },
 }
 
-# On PostgreSQL, an API read whose query runs longer than this is stopped and answered 503 (narrower filters help).
-READ_TIMEOUT_MS = 10_000
 
 ROOT_URLCONF = "conflictdata.urls"
 WSGI_APPLICATION = "conflictdata.wsgi.application"
@@ -110,7 +117,23 @@ TEMPLATES = [
     },
 ]
 
+# On PostgreSQL, an API read whose query runs longer than this is stopped and answered 503 (narrower filters help):
+# on the primary for the request (stats/middleware.py), on replicas, which only read, for every statement.
+READ_TIMEOUT_MS = 10_000
+
 DATABASES = {"default": env_database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Read replicas of the primary (comma-separated PostgreSQL URLs): reads go to one of them at random, writes and
+# migrations to DATABASE_URL (conflictdata/routers.py). The test suite reads the primary in their place.
+DATABASE_REPLICAS = []
+for number, url in enumerate(envlist("DATABASE_REPLICA_URLS", default=[]), start=1):
+    replica = DATABASES[f"replica{number}"] = {
+        **env_database_url("DATABASE_REPLICA_URLS", url), "TEST": {"MIRROR": "default"},
+    }
+    if replica["ENGINE"].endswith("postgresql"):
+        replica["OPTIONS"]["options"] += f" -c statement_timeout={READ_TIMEOUT_MS}"
+    DATABASE_REPLICAS.append(f"replica{number}")
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["conflictdata.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_redis_url("REDIS_URL")

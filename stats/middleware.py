@@ -22,6 +22,8 @@ def client_address(request) -> str | None:
 class ReadTimeLimitMiddleware:
     """On PostgreSQL, stop any statement of an API read after READ_TIMEOUT_MS (the API answers 503, see errors.py).
 
+    With read replicas, reads go to them, and their connections carry the limit themselves (settings.py).
+
     Writes, the admin and management commands are not limited. The limit is lifted when the response has been
     sent, a streamed export's included, so that a persistent connection goes back to its default.
     """
@@ -31,7 +33,8 @@ class ReadTimeLimitMiddleware:
 
     def __call__(self, request):
         limited = (
-            connection.vendor == "postgresql" and request.method in SAFE_METHODS and request.path.startswith("/api/")
+            connection.vendor == "postgresql" and not settings.DATABASE_REPLICAS  # replicas limit every statement
+            and request.method in SAFE_METHODS and request.path.startswith("/api/")
         )
         if not limited:
             return self.get_response(request)

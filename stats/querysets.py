@@ -4,7 +4,7 @@ import datetime
 from functools import cache
 
 from django.apps import apps
-from django.db import connection, models
+from django.db import connection, connections, models, router
 from django.db.models import Count, F, OuterRef, Subquery
 
 # One claimant's count of one party's casualties of one category in one conflict; the cumulative index's order.
@@ -123,7 +123,8 @@ def data_version_sql() -> str:
 
 def data_version() -> str:
     """Return the time of the latest write of any claims data, from the revision tables (deletions included)."""
-    with connection.cursor() as cursor:
+    # From the database lists are read from (a replica, where there are some), so the ETag matches the rows.
+    with connections[router.db_for_read(apps.get_model("stats", "Figure"))].cursor() as cursor:
         cursor.execute(data_version_sql())
         (latest,) = cursor.fetchone()
     return str(latest)
@@ -134,8 +135,9 @@ def slug_pks(model, slugs: list[str]) -> dict[str, int]:
 
     A list request looks up a slug or three; compiling an ORM query for each would cost more than running it.
     """
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    reading = connections[router.db_for_read(model)]
+    quote = reading.ops.quote_name
+    with reading.cursor() as cursor:
         cursor.execute(
             f"SELECT {quote('slug')}, {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)} "
             f"WHERE {quote('slug')} IN ({', '.join(['%s'] * len(slugs))})",

@@ -91,3 +91,46 @@ def test_health_is_503_until_migrations_are_applied(tmp_path):
     status, body = health_in_process(DATABASE_URL=f"sqlite:///{tmp_path / 'new.sqlite3'}")
     assert status == 503
     assert body["checks"]["database"].endswith("migrations not applied: run manage.py migrate")
+
+
+def test_reads_go_to_a_replica_and_writes_to_the_primary(tmp_path):
+    database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    environment = production(DATABASE_URL=database, DATABASE_REPLICA_URLS=f"{database}, {database}")
+    subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], env=environment, cwd=ROOT,
+                   check=True, timeout=120)
+    program = (
+        "import django, json; django.setup(); from django.conf import settings; from django.db import connections; "
+        "from django.test import Client; "
+        "r = Client().get('/api/v1/categories/', headers={'X-Forwarded-Proto': 'https'}); "
+        "print(json.dumps({'status': r.status_code, 'aliases': sorted(settings.DATABASES), "
+        "'routers': settings.DATABASE_ROUTERS, 'replica_options': settings.DATABASES['replica1'].get('OPTIONS', {}), "
+        "'opened': [alias for alias in settings.DATABASES if connections[alias].connection is not None]}))"
+    )
+    done = subprocess.run([sys.executable, "-c", program], env=environment, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["status"] == 200
+    assert found["aliases"] == ["default", "replica1", "replica2"]
+    assert found["routers"] == ["conflictdata.routers.ReplicaRouter"]
+    assert found["replica_options"] == {}  # SQLite: no options; PostgreSQL replicas carry the time limit
+    assert found["opened"] and "default" not in found["opened"]  # the read went to replicas only
+
+
+def test_a_bad_replica_url_stops_start_up_naming_the_variable():
+    done = subprocess.run([sys.executable, "manage.py", "check"], env=production(DATABASE_REPLICA_URLS="mysql://x/y"),
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "DATABASE_REPLICA_URLS must point at SQLite" in done.stderr
+
+
+def test_a_postgresql_replica_carries_the_read_time_limit():
+    program = "import django, json; django.setup(); from django.conf import settings; " \
+              "print(json.dumps(settings.DATABASES['replica1']['OPTIONS']))"
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env=production(DATABASE_REPLICA_URLS="postgres://reader@replica.example.org:5432/conflictdata"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "server_side_binding": True, "prepare_threshold": 5,
+        "options": "-c plan_cache_mode=force_generic_plan -c statement_timeout=10000",
+    }

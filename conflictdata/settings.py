@@ -61,6 +61,7 @@ MIDDLEWARE = [
     # Records the signed-in user on every revision made through a request (admin and API alike).
     "simple_history.middleware.HistoryRequestMiddleware",
     "stats.middleware.ReadTimeLimitMiddleware",
+    "stats.middleware.DatabaseUnavailableMiddleware",
     # Refuses sign-in to the admin after repeated failures (django-axes); last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]

@@ -3,7 +3,8 @@
 import time
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import JsonResponse
 
 from stats.logs import logger
 
@@ -38,7 +39,12 @@ class ReadTimeLimitMiddleware:
         )
         if not limited:
             return self.get_response(request)
-        set_timeout(settings.READ_TIMEOUT_MS)
+        try:
+            set_timeout(settings.READ_TIMEOUT_MS)
+        except DatabaseError:
+            # Lost since Django checked it at the start of the request: take a fresh connection.
+            connection.close()
+            set_timeout(settings.READ_TIMEOUT_MS)
         try:
             response = self.get_response(request)
         except BaseException:
@@ -52,8 +58,13 @@ class ReadTimeLimitMiddleware:
 
 
 def set_timeout(milliseconds: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET statement_timeout = {int(milliseconds)}")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {int(milliseconds)}")
+    except DatabaseError:
+        if milliseconds:
+            raise
+        # Lifting it on a connection that was lost: there is nothing to lift; the next request reconnects.
 
 
 def lifted_after(content):
@@ -112,3 +123,22 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with Retry-After, not 500, when the database cannot be reached in the middle of a request (a
+    restart, a dropped connection): the client may retry, and a write it was making has been rolled back whole."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError):
+            return JsonResponse(
+                {"detail": "The database could not be reached: nothing was changed; try again in a moment."},
+                status=503, headers={"Retry-After": "1"},
+            )
+        return None

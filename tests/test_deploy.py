@@ -134,3 +134,18 @@ def test_a_postgresql_replica_carries_the_read_time_limit():
         "server_side_binding": True, "prepare_threshold": 5,
         "options": "-c plan_cache_mode=force_generic_plan -c statement_timeout=10000",
     }
+
+
+def test_a_database_lost_mid_request_is_a_503_to_retry_not_a_500(client, monkeypatch):
+    from django.db import OperationalError
+
+    from stats.api.views import FigureViewSet
+
+    def lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(FigureViewSet, "list", lost)  # where the failure happens, not the database itself
+    response = client.get("/api/v1/figures/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert response.json() == {"detail": "The database could not be reached: nothing was changed; try again in a moment."}

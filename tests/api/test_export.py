@@ -1,10 +1,14 @@
 """The CSV export: the same filters, every row, the import's columns, as an attachment."""
 
 import csv
+import datetime
 import io
 
+import psycopg
 import pytest
+from django.db import connection
 
+from stats.models import Figure
 from tests.factories import FigureFactory, ReportFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +60,22 @@ def test_export_takes_no_page_parameters(api, figure):
     response = api.get("/api/v1/figures/export/", {"page": 2})
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["page"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_export_client_holds_no_transaction(api):
+    # Autocommit, as in production: the rows come from a cursor held outside any transaction (PostgreSQL's
+    # WITH HOLD), so a client reading slowly keeps no transaction, and no lock, open.
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side cursors are PostgreSQL's")
+    first = FigureFactory(period_end=datetime.date(2024, 12, 1))
+    same = {name: getattr(first, name) for name in ("conflict", "party", "category", "claimed_by", "report")}
+    Figure.objects.bulk_create(
+        Figure(**same, basis=basis, value=day, period_start=datetime.date(2022, 3, 1) + datetime.timedelta(days=day),
+               period_end=datetime.date(2024, 12, 1))
+        for day in range(1000) for basis in ("claimed", "estimated", "confirmed")
+    )
+    blocks = iter(api.get("/api/v1/figures/export/").streaming_content)
+    first_block = next(blocks)  # the header and 2,000 rows sent; 1,001 rows not yet read
+    assert connection.connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert first_block.count(b"\n") + sum(block.count(b"\n") for block in blocks) == 1 + 3001

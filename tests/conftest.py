@@ -1,4 +1,5 @@
 import os
+import secrets
 import socket
 
 import pytest
@@ -8,6 +9,16 @@ from django.core.cache import cache
 from tests.factories import FigureFactory
 
 REQUIRE_SERVICES = os.environ.get("CONFLICTDATA_REQUIRE_SERVICES") == "1"
+
+
+def production(**environment) -> dict:
+    """Return the environment of a production process (debug off, a strong secret, host names), plus `environment`."""
+    return {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "conflictdata.settings", "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,conflictdata.example.org",
+        **environment,
+    }
 
 
 def require_service(name: str, host: str, port: int) -> None:

@@ -1,8 +1,6 @@
 """Production mode: `check --deploy`, HTTPS behind a proxy, and the health probe a load balancer calls."""
 
 import json
-import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -10,18 +8,11 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
+from tests.conftest import production
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.django_db
-
-
-def production(**environment) -> dict:
-    """Return the environment of a production process: debug off, a strong secret, a host name."""
-    return {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "conflictdata.settings", "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "testserver,conflictdata.example.org",
-        **environment,
-    }
 
 
 def health_in_process(**environment) -> tuple[int, dict]:

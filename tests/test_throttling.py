@@ -1,7 +1,5 @@
 """Rate limits: 429 with Retry-After and a JSON body, counted in Redis across every process that serves."""
 
-import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -15,6 +13,7 @@ import redis
 from django.core.exceptions import ImproperlyConfigured
 
 from conflictdata.env import env_rate
+from tests.conftest import production
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,12 +38,9 @@ def get(url: str) -> tuple[int, dict, bytes]:
 def two_servers(tmp_path, redis_url):
     """Two gunicorn processes on one SQLite file, sharing one Redis, anonymous clients limited to 5 a minute."""
     redis.Redis.from_url(redis_url).flushdb()
-    environment = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "conflictdata.settings", "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "REDIS_URL": redis_url,
-        "API_THROTTLE_ANON": "5/minute",
-    }
+    environment = production(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", REDIS_URL=redis_url, API_THROTTLE_ANON="5/minute"
+    )
     subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], env=environment, cwd=ROOT,
                    check=True, timeout=120)
     ports = [free_port(), free_port()]

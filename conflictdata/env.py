@@ -37,17 +37,20 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}.") from None
 
 
-RATE_PATTERN = re.compile(r"^[1-9][0-9]*/(second|minute|hour|day)$")
+# The periods DRF's throttles read correctly (DRF looks only at the first letter, so "6/mango" would be 6 a minute).
+RATE_PATTERN = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 
 def env_rate(name: str) -> str | None:
-    """Return the request rate in variable `name` (`100/minute`: a number, then second, minute, hour or day)."""
+    """Return the request rate in variable `name`: a number, then s, sec, second, m, min, minute, h, hour, d or day
+    (`100/minute`, `6/min`, `1000/d`), as DRF's documentation writes them."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return None
     if not RATE_PATTERN.match(raw):
         raise ImproperlyConfigured(
-            f"{name} must be a rate like 100/minute (per second, minute, hour or day); got {raw!r}."
+            f"{name} must be a rate like 100/minute or 6/min (per s, sec, second, m, min, minute, h, hour, d or day); "
+            f"got {raw!r}."
         )
     return raw
 

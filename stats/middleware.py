@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 
+from stats.api.errors import json_not_found, json_server_error
 from stats.logs import logger
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -18,6 +19,44 @@ def client_address(request) -> str | None:
     if forwarded.strip():
         return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR")
+
+
+class APIErrorsAsJSONMiddleware:
+    """Answer every error under /api/ in JSON, whatever produced it: an address no route matches, Django's own
+    error pages (in debug mode too, where Django would show its HTML pages), a failure outside the API's views."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith("/api/")
+            and not response.streaming
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return json_error(request, response)
+        return response
+
+
+def json_error(request, response):
+    """Return the JSON error to send in place of `response` (an HTML page or plain text)."""
+    if response.status_code == 404:
+        replacement = json_not_found(request)
+    elif response.status_code >= 500:
+        replacement = json_server_error(request) if response.status_code == 500 else JsonResponse(
+            {"detail": f"The service cannot answer now ({response.reason_phrase}): try again in a moment."},
+            status=response.status_code,
+        )
+    else:
+        replacement = JsonResponse(
+            {"detail": f"The request was refused ({response.reason_phrase})."}, status=response.status_code
+        )
+    for header in ("Retry-After", "Allow", "WWW-Authenticate"):
+        if header in response:
+            replacement[header] = response[header]
+    return replacement
 
 
 class ReadTimeLimitMiddleware:
@@ -93,35 +132,6 @@ class RequestLogMiddleware:
             "user": user.get_username() if user is not None and user.is_authenticated else None,
         }
         logger.info("%s %s %s", request.method, request.path, response.status_code, extra={"fields": fields})
-        return response
-
-
-# Everything from the service itself. Swagger UI and Redoc style themselves inline and show data: images, Redoc
-# runs its search in a blob: worker; no page runs an inline script (Swagger UI's start-up script is served apart).
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "worker-src 'self' blob:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
-
-
-class ContentSecurityPolicyMiddleware:
-    """Send the Content-Security-Policy header with every response that has none of its own."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
 
 

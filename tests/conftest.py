@@ -1,6 +1,10 @@
+import functools
 import os
+import runpy
 import secrets
 import socket
+from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
@@ -18,6 +22,21 @@ def production(**environment) -> dict:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,conflictdata.example.org",
         **environment,
+    }
+
+
+@functools.cache
+def make_run_settings() -> dict:
+    """Return the settings `make run` serves with (DJANGO_DEBUG=1) where they differ from the suite's, for
+    override_settings; the database, the secret and the logging set-up stay the suite's."""
+    from django.conf import settings
+
+    with mock.patch.dict(os.environ, {"DJANGO_DEBUG": "1"}):
+        served = runpy.run_path(str(Path(__file__).resolve().parent.parent / "conflictdata" / "settings.py"))
+    kept = {"DATABASES", "SECRET_KEY", "LOGGING", "ALLOWED_HOSTS", "STATIC_URL"}
+    return {
+        name: value for name, value in served.items()
+        if name.isupper() and name not in kept and getattr(settings, name, None) != value
     }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 from django.core.exceptions import ImproperlyConfigured
+from rest_framework.throttling import AnonRateThrottle
 
 from conflictdata.env import env_rate
 from tests.conftest import production
@@ -86,11 +87,28 @@ def test_the_limit_holds_across_two_processes_sharing_redis(two_servers):
     assert get(f"{first}/health/")[0] == 200
 
 
-def test_a_rate_must_be_a_number_per_second_minute_hour_or_day(monkeypatch):
-    monkeypatch.setenv("API_THROTTLE_ANON", "100 per minute")
-    with pytest.raises(ImproperlyConfigured, match=r"^API_THROTTLE_ANON must be a rate like 100/minute"):
+@pytest.mark.parametrize(
+    ("rate", "requests", "seconds"),
+    [
+        ("7/s", 7, 1), ("7/sec", 7, 1), ("7/second", 7, 1),
+        ("6/m", 6, 60), ("6/min", 6, 60), ("6/minute", 6, 60),
+        ("100/h", 100, 3600), ("100/hour", 100, 3600),
+        ("1000/d", 1000, 86400), ("1000/day", 1000, 86400),
+    ],
+)
+def test_a_rate_is_taken_in_every_form_drf_reads(monkeypatch, rate, requests, seconds):
+    monkeypatch.setenv("API_THROTTLE_ANON", rate)
+    assert env_rate("API_THROTTLE_ANON") == rate
+    assert AnonRateThrottle().parse_rate(rate) == (requests, seconds)
+
+
+@pytest.mark.parametrize("rate", ["100 per minute", "6/mango", "6/mins", "0/minute", "6/", "/minute", "6/M"])
+def test_a_rate_must_be_a_number_per_second_minute_hour_or_day(monkeypatch, rate):
+    monkeypatch.setenv("API_THROTTLE_ANON", rate)
+    with pytest.raises(ImproperlyConfigured, match=r"^API_THROTTLE_ANON must be a rate like 100/minute or 6/min"):
         env_rate("API_THROTTLE_ANON")
-    monkeypatch.setenv("API_THROTTLE_ANON", "100/minute")
-    assert env_rate("API_THROTTLE_ANON") == "100/minute"
-    monkeypatch.delenv("API_THROTTLE_ANON")
+
+
+def test_no_rate_is_no_limit(monkeypatch):
+    monkeypatch.delenv("API_THROTTLE_ANON", raising=False)
     assert env_rate("API_THROTTLE_ANON") is None

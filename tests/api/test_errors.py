@@ -1,7 +1,9 @@
 """Unknown and malformed input: a 400 naming it, JSON always, never a 500 (on SQLite and PostgreSQL)."""
 
 import pytest
+from django.test import override_settings
 
+from tests.conftest import make_run_settings
 from tests.factories import FigureFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +156,22 @@ def test_a_text_too_long_is_refused_before_trimming(curator_api, db):
     response = curator_api.post("/api/v1/categories/", {"slug": "long", "name": name}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == {"name": ["Ensure this field has no more than 200 characters."]}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/categories/%C2%84/", "/api/v1/nothing/", "/api/v1/figures/abc/", "/api/nothing", "/api/v1/series/x/"]
+)
+def test_an_address_no_route_matches_is_a_json_404_under_make_runs_debug_settings(client, path):
+    with override_settings(**make_run_settings()):
+        response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"].startswith("Nothing is at /api/")
+
+
+def test_an_error_page_of_djangos_own_under_the_api_is_json_in_debug_mode(client):
+    # A host the settings do not allow: Django answers 400 before any view, with its HTML page in debug mode.
+    with override_settings(**make_run_settings()):
+        response = client.get("/api/v1/figures/", HTTP_HOST="elsewhere.example")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The request was refused (Bad Request)."}

@@ -1,26 +1,30 @@
-"""The whole OpenAPI schema fuzzed against the app (schemathesis), as an anonymous client and as a curator."""
+"""The whole OpenAPI schema fuzzed against the app (schemathesis), as an anonymous client and as a curator, under
+the test settings and under the settings `make run` serves with (debug on)."""
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from conflictdata.wsgi import application
+from tests.conftest import make_run_settings
 from tests.factories import FigureFactory
 
 # A well-formed but unknown slug is rightly a 400, so "valid data is accepted" cannot hold for generated slugs.
 EXCLUDED_CHECKS = [positive_data_acceptance]
 
 
-@pytest.fixture
-def api_schema(db):
+@pytest.fixture(params=["test settings", "make run settings"])
+def api_schema(request, db):
     # Like Django's test client, keep the test's connection (and its transaction) open between requests.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield schemathesis.openapi.from_wsgi("/api/schema/", application)
+    with override_settings(**(make_run_settings() if request.param == "make run settings" else {})):
+        yield schemathesis.openapi.from_wsgi("/api/schema/", application)
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 

@@ -39,14 +39,18 @@ INSTALLED_APPS = [
     "django_countries",
     "simple_history",
     "axes",
+    "csp",
     "stats",
 ]
 
 MIDDLEWARE = [
     # Outermost, so that its duration covers the whole request.
     "stats.middleware.RequestLogMiddleware",
+    # Errors under /api/ are JSON in every mode, debug included (an unmatched address, Django's own error pages).
+    "stats.middleware.APIErrorsAsJSONMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "stats.middleware.ContentSecurityPolicyMiddleware",
+    # Content-Security-Policy on every response (django-csp; views may narrow or widen it with its decorators).
+    "csp.middleware.CSPMiddleware",
     # Static files (admin, Swagger UI, Redoc) served by the app itself, compressed and cached.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -180,6 +184,25 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Everything from the service itself, and no inline script anywhere (Swagger UI's start-up script is served apart).
+# Swagger UI, Redoc and the admin style themselves inline and show data: images; Redoc runs its search in a blob:
+# worker. The pages for people narrow style-src to the stylesheet (stats/pages), and the embeddable chart alone may
+# be framed by other sites.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Shipped data loaded by `manage.py load_shipped_data` (and so by `make run`).
 FIXTURES_DIR = BASE_DIR / "fixtures"
@@ -221,7 +244,9 @@ SPECTACULAR_SETTINGS = {
         "Conflict casualty statistics published as claims. Every figure keeps who claimed it (`claimed_by`), whose "
         "casualties it counts (`party`), what it counts (`category`), the period it covers (`period_start`, "
         "`period_end`), how it was hedged (`qualifier`) and the report it appeared in. Reads are public; writes "
-        "need a curator's token (`Authorization: Token <key>`)."
+        "need a curator's token (`Authorization: Token <key>`).\n\n"
+        "**How to read the numbers** (what a claimant, a basis, a hedge and a band are, why `period_end` is not the "
+        "day of publication, why sources disagree, how to cite): [the codebook](/about/)."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -241,6 +266,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "sources", "description": "Who makes claims or publishes reports, and whom they speak for."},
         {"name": "categories", "description": "What is counted: killed, injured, all casualties, missing, captured."},
         {"name": "reports", "description": "The dated publications claims appear in."},
+        {"name": "datasets", "description": "The compilations figures were taken from, with their licences and the "
+         "credit each asks for; `datapackage.json` describes the export for data tools."},
     ],
     "ENUM_NAME_OVERRIDES": {
         "PartyKindEnum": "stats.models.PartyKind",

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from stats.importing import ImportRefused, decoded, figures_import
-from stats.models import DUPLICATE_CLAIM_MESSAGE, Category, Conflict, Figure, Party, Report, Source
+from stats.models import DUPLICATE_CLAIM_MESSAGE, Category, Conflict, Dataset, Figure, Party, Report, Source
 from stats.services import figures_touch
 
 
@@ -72,6 +72,14 @@ class SourceAdmin(CuratedAdmin):
 class CategoryAdmin(CuratedAdmin):
     list_display = ["name", "slug", "description"]
     search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Dataset)
+class DatasetAdmin(CuratedAdmin):
+    list_display = ["name", "slug", "licence", "attribution", "retrieved"]
+    list_filter = ["licence"]
+    search_fields = ["name", "slug", "attribution", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -157,25 +165,30 @@ class FigureAdmin(CuratedAdmin):
     list_display_links = ["id", "value"]
     list_filter = [
         "conflict", "party", "category", ("claimed_by", admin.RelatedOnlyFieldListFilter),
-        ("report__publisher", admin.RelatedOnlyFieldListFilter), CumulativeFilter, "qualifier", "basis",
-        "date_precision",
+        ("report__publisher", admin.RelatedOnlyFieldListFilter), ("dataset", admin.RelatedOnlyFieldListFilter),
+        CumulativeFilter, "qualifier", "basis", "date_precision",
     ]
     list_select_related = ["conflict", "party", "category", "claimed_by", "report"]
     date_hierarchy = "period_end"
     search_fields = ["quote", "notes", "report__title", "claimed_by__name"]
-    autocomplete_fields = ["conflict", "party", "category", "claimed_by", "report"]
-    readonly_fields = ["citation", "recorded_at", "updated_at"]
+    autocomplete_fields = ["conflict", "party", "category", "claimed_by", "report", "dataset"]
+    readonly_fields = ["citation", "attribution", "recorded_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["conflict", "party", "category", "claimed_by", "report"]}),
         ("The number", {"fields": ["value", "value_low", "value_high", "qualifier", "basis"]}),
         ("The period counted", {"fields": ["period_start", "period_end", "date_precision"]}),
         ("Words", {"fields": ["quote", "notes"]}),
+        ("Provenance", {"fields": ["dataset", "attribution"]}),
         ("Record", {"fields": ["citation", "recorded_at", "updated_at"]}),
     ]
 
     @admin.display(description="citation")
     def citation(self, figure):
         return figure.citation if figure.pk else "—"
+
+    @admin.display(description="attribution")
+    def attribution(self, figure):
+        return (figure.attribution if figure.pk else None) or "—"
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

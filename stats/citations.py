@@ -15,6 +15,18 @@ CITATION_PATHS = {
     "report_url": "report__url", "publisher": "report__publisher__name",
 }
 
+# Where each argument of format_attribution() comes from.
+ATTRIBUTION_PATHS = {"dataset": "dataset__name", "attribution": "dataset__attribution", "licence": "dataset__licence"}
+# How common SPDX identifiers read in a credit line.
+LICENCE_WORDS = {
+    "CC-BY-4.0": "CC BY 4.0",
+    "CC-BY-SA-4.0": "CC BY-SA 4.0",
+    "CC0-1.0": "CC0 1.0 (public domain)",
+    "MIT": "MIT licence",
+    "Unlicense": "public domain (the Unlicense)",
+    "NOASSERTION": "no licence stated",
+}
+
 
 @lru_cache(maxsize=8192)  # a page of figures repeats a few dates many times
 def format_day(day: datetime.date, precision: str = "day") -> str:
@@ -47,10 +59,12 @@ def format_citation(
 ) -> str:
     """Return one sentence a journalist can paste: claimant, quantity, the date counted to, and the report."""
     quantity = f"{QUALIFIER_WORDS[qualifier]}{value:,} {category.lower()}"
-    if value_low is not None or value_high is not None:
-        low = f"{value_low:,}" if value_low is not None else "?"
-        high = f"{value_high:,}" if value_high is not None else "?"
-        quantity += f" (range {low} to {high})"
+    if value_low is not None and value_high is not None:
+        quantity += f" (range {value_low:,} to {value_high:,})"
+    elif value_low is not None:
+        quantity += f" (range from {value_low:,})"
+    elif value_high is not None:
+        quantity += f" (range up to {value_high:,})"
     end = format_day(period_end, date_precision)
     if period_start is None:
         period = f", counted since the conflict began, as of {end}"
@@ -69,3 +83,10 @@ def format_citation(
         if part
     )
     return f"{claimed_by} {basis} {quantity} among {party} ({conflict}){period} ({where})."
+
+
+def format_attribution(*, dataset: str | None, attribution: str | None, licence: str | None) -> str | None:
+    """Return whose compilation a figure was taken from and under which licence, or None without a dataset."""
+    if dataset is None:
+        return None
+    return f"Compiled by {attribution or dataset}, {LICENCE_WORDS.get(licence, licence)}."

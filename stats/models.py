@@ -10,10 +10,11 @@ from django.db.models import F, Q
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from stats.citations import CITATION_PATHS, format_citation
+from stats.addresses import as_uri
+from stats.citations import ATTRIBUTION_PATHS, CITATION_PATHS, format_attribution, format_citation
 from stats.querysets import FigureQuerySet
 
-__all__ = ["MAX_COUNT", "Category", "Conflict", "Figure", "Party", "Report", "Source"]
+__all__ = ["MAX_COUNT", "Category", "Conflict", "Dataset", "Figure", "Party", "Report", "Source"]
 
 # Larger than any population; it keeps values within what SQLite, PostgreSQL and JSON clients all hold exactly.
 MAX_COUNT = 10_000_000_000
@@ -77,6 +78,27 @@ class DatePrecision(models.TextChoices):
     DAY = "day", "Day"
     MONTH = "month", "Month"
     YEAR = "year", "Year"
+
+
+class AddressField(models.URLField):
+    """A web address, stored and served as a URI: an IRI is percent-encoded as it is written (stats/addresses.py).
+
+    Validation sees the encoded address (its length limit holds for what is stored); a save, however it is made,
+    and a lookup (`url=…`) encode too, so that an IRI finds the report stored under its URI.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return as_uri(value) if isinstance(value, str) else value
+
+    def pre_save(self, model_instance, add):
+        value = self.to_python(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return as_uri(value) if isinstance(value, str) else value
 
 
 class NaturalKeyManager(models.Manager):
@@ -158,7 +180,7 @@ class Source(models.Model):
         related_name="affiliated_sources",
         help_text="The party this source belongs to or speaks for; empty when it is independent of the belligerents.",
     )
-    url = models.URLField(max_length=1000, blank=True, help_text="The source's own web site.")
+    url = AddressField(max_length=1000, blank=True, help_text="The source's own web site.")
     description = models.TextField(blank=True)
 
     objects = NaturalKeyManager()
@@ -193,13 +215,13 @@ class Report(models.Model):
     """A dated publication in which claims appear."""
 
     title = models.CharField(max_length=500)
-    url = models.URLField(  # noqa: DJ001 -- null, not "", when absent: uniqueness must ignore reports without one
+    url = AddressField(
         max_length=2000,
         null=True,
         blank=True,
         help_text="The report's address; unique. Empty when it has none (a printed statement, a broadcast).",
     )
-    archived_url = models.URLField(max_length=2000, blank=True, help_text="A copy in a web archive.")
+    archived_url = AddressField(max_length=2000, blank=True, help_text="A copy in a web archive.")
     publisher = models.ForeignKey(
         Source, on_delete=models.PROTECT, null=True, blank=True, related_name="reports", help_text="Who published it."
     )
@@ -258,6 +280,49 @@ class Category(models.Model):
         ordering = ["name"]
         verbose_name_plural = "categories"
         constraints = [slug_unique("category")]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Dataset(models.Model):
+    """A compilation figures were taken from (a public repository, a spreadsheet, an agency's feed), with its licence.
+
+    A compilation is not a claimant: The Economist's table of others' estimates is a dataset, whereas The
+    Economist's own estimate is a claim whose claimant is The Economist.
+    """
+
+    slug = models.SlugField(max_length=100, help_text="Short identifier used in URLs and filters.")
+    name = models.CharField(max_length=200)
+    url = AddressField(max_length=1000, blank=True, help_text="Where the compilation comes from.")
+    licence = models.CharField(
+        max_length=100,
+        validators=[RegexValidator(
+            r"^[A-Za-z0-9][A-Za-z0-9.+-]*(?: (?:AND|OR|WITH) [A-Za-z0-9][A-Za-z0-9.+-]*)*$",
+            "Give an SPDX licence identifier, like CC-BY-4.0, MIT or Unlicense, or NOASSERTION when the terms are "
+            "unknown.",
+        )],
+        help_text="The compilation's licence as an SPDX identifier (CC-BY-4.0, MIT, Unlicense…), or NOASSERTION "
+        "when its terms are not stated.",
+    )
+    attribution = models.CharField(
+        max_length=300, blank=True, help_text="The credit its licence asks for, e.g. “The Economist”."
+    )
+    retrieved = models.CharField(
+        max_length=100, blank=True,
+        help_text="Which state of the origin was read: its commit, or the day it was read.",
+    )
+    description = models.TextField(blank=True)
+
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [slug_unique("dataset")]
 
     def __str__(self):
         return self.name
@@ -368,6 +433,10 @@ class Figure(models.Model):
     )
     quote = models.TextField(blank=True, help_text="The report's own words for this figure.")
     notes = models.TextField(blank=True, help_text="Curators' remarks: how the figure was read, what is uncertain.")
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.PROTECT, null=True, blank=True, related_name="figures", db_index=False,
+        help_text="The compilation the figure was taken from; empty for a curator's own entry.",
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -384,12 +453,13 @@ class Figure(models.Model):
             models.Index(fields=["party", "period_end", "id"], name="figure_party_idx"),
             models.Index(fields=["category", "period_end", "id"], name="figure_category_idx"),
             models.Index(fields=["claimed_by", "period_end", "id"], name="figure_claimed_by_idx"),
+            models.Index(fields=["dataset", "period_end", "id"], name="figure_dataset_idx"),
             models.Index(fields=["value"], name="figure_value_idx"),
             models.Index(fields=["updated_at"], name="figure_updated_at_idx"),
-            # One claimant's count of one quantity (a narrow list), and its cumulative figures in time (series,
-            # latest, compare): period_start is in the index, so that "cumulative" is answered from it alone.
+            # One claimant's count of one quantity (a narrow list), and its cumulative figures on one basis in time
+            # (series, latest, compare): period_start is in the index, so that "cumulative" is answered from it.
             models.Index(
-                fields=["party", "category", "claimed_by", "conflict", "period_start", "period_end"],
+                fields=["party", "category", "claimed_by", "conflict", "basis", "period_start", "period_end"],
                 name="figure_quantity_idx",
             ),
         ]
@@ -444,6 +514,11 @@ class Figure(models.Model):
     def cumulative(self) -> bool:
         """Return whether the figure counts from the start of the conflict."""
         return self.period_start is None
+
+    @property
+    def attribution(self) -> str | None:
+        """Return whose compilation the figure was taken from, under which licence (None without a dataset)."""
+        return format_attribution(**{name: self.follow(path) for name, path in ATTRIBUTION_PATHS.items()})
 
     @property
     def citation(self) -> str:

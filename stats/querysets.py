@@ -7,8 +7,9 @@ from django.apps import apps
 from django.db import connection, connections, models, router
 from django.db.models import Count, F, OuterRef, Subquery
 
-# One claimant's count of one party's casualties of one category in one conflict; the cumulative index's order.
-QUANTITY = ["party_id", "category_id", "claimed_by_id", "conflict_id"]
+# One claimant's count of one party's casualties of one category in one conflict, on one basis (a body's verified
+# count and its reported count are two series); the quantity index's order.
+QUANTITY = ["party_id", "category_id", "claimed_by_id", "conflict_id", "basis"]
 # Which of several figures for one date wins: the latest-published report, then the latest recorded.
 WINNER_FIRST = [
     F("period_end").desc(),
@@ -42,14 +43,14 @@ class FigureQuerySet(models.QuerySet):
 
     def with_related(self) -> "FigureQuerySet":
         """Return figures with everything their JSON and citation need, in one query."""
-        return self.select_related("conflict", "party", "category", "claimed_by", "report__publisher")
+        return self.select_related("conflict", "party", "category", "claimed_by", "report__publisher", "dataset")
 
     def cumulative(self) -> "FigureQuerySet":
         """Return only figures that count from the start of their conflict."""
         return self.filter(period_start__isnull=True)
 
     def same_quantity(self, figure) -> "FigureQuerySet":
-        """Return the figures of the same claimant about the same party, category and conflict."""
+        """Return the figures of the same claimant about the same party, category and conflict, on the same basis."""
         return self.filter(**{name: getattr(figure, name) for name in QUANTITY})
 
     def preceding_cumulative(self, figure):
@@ -65,7 +66,7 @@ class FigureQuerySet(models.QuerySet):
         )
 
     def latest_per_quantity(self, as_of: datetime.date) -> "FigureQuerySet":
-        """Return each claimant's most recent cumulative figure per conflict, party and category, up to `as_of`.
+        """Return each claimant's most recent cumulative figure per conflict, party, category and basis, up to `as_of`.
 
         Per quantity (a GROUP BY over the cumulative index), the last day is one index seek and the winner among
         that day's figures a second: no sort of every figure, unlike a window over them all.
@@ -89,23 +90,43 @@ class FigureQuerySet(models.QuerySet):
     def series(self, interval: str) -> list[dict]:
         """Return one cumulative figure per day, ISO week or month (the last day's winner), oldest first.
 
-        Each point (`id`, `period_end`, `value`) has `previous_value` and `previous_date`, the point before it in
-        the series (None for the first). The figures come newest first in WINNER_FIRST order, from one range of
-        the quantity index: the first of each day, week or month is its point.
+        Each point (`id`, `period_end`, `value`, `value_low`, `value_high`) has `previous_value` and
+        `previous_date`, the point before it in the series (None for the first). The figures come newest first in
+        WINNER_FIRST order, from one range of the quantity index: the first of each day, week or month is its point.
         """
-        bucket_of = BUCKETS[interval]
-        points, taken = [], set()
-        for row in self.cumulative().order_by(*WINNER_FIRST).values("id", "period_end", "value"):
-            bucket = bucket_of(row["period_end"])
-            if bucket not in taken:
-                taken.add(bucket)
-                points.append(row)
-        points.reverse()
-        previous = {"value": None, "period_end": None}
-        for point in points:
-            point["previous_value"], point["previous_date"] = previous["value"], previous["period_end"]
-            previous = point
-        return points
+        rows = self.cumulative().order_by(*WINNER_FIRST).values(*SERIES_FIELDS)
+        return series_of(rows, interval)
+
+    def series_per_claimant(self, interval: str) -> dict[tuple[int, str], list[dict]]:
+        """Return `series()` of each claimant and basis among these figures, keyed by (claimed_by_id, basis), from
+        one query: the chart of a quantity draws every claimant's line at once."""
+        rows = self.cumulative().order_by("claimed_by_id", "basis", *WINNER_FIRST).values(
+            "claimed_by_id", "basis", *SERIES_FIELDS
+        )
+        lines: dict[tuple[int, str], list[dict]] = {}
+        for row in rows:
+            lines.setdefault((row["claimed_by_id"], row["basis"]), []).append(row)
+        return {line: series_of(line_rows, interval) for line, line_rows in lines.items()}
+
+
+SERIES_FIELDS = ["id", "period_end", "value", "value_low", "value_high"]
+
+
+def series_of(rows, interval: str) -> list[dict]:
+    """Return the points of one series from its figures in WINNER_FIRST order (see FigureQuerySet.series)."""
+    bucket_of = BUCKETS[interval]
+    points, taken = [], set()
+    for row in rows:
+        bucket = bucket_of(row["period_end"])
+        if bucket not in taken:
+            taken.add(bucket)
+            points.append(row)
+    points.reverse()
+    previous = {"value": None, "period_end": None}
+    for point in points:
+        point["previous_value"], point["previous_date"] = previous["value"], previous["period_end"]
+        previous = point
+    return points
 
 
 @cache

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from stats.importing import figures_import
-from stats.models import Category, Conflict, Figure, Party, Report, Source
+from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Source
 
 
 @transaction.atomic
@@ -41,8 +41,9 @@ def shipped_data_load(*, directory: Path) -> Counter:
 def figures_touch(*, changed) -> int:
     """Mark as updated now the figures whose JSON shows `changed` (its slug, name, title…); return how many.
 
-    A figure's representation and citation include its conflict, party, category, claimant and report (with the
-    report's publisher), so a change to one of them is a change of the figure for `updated_since` and ETags.
+    A figure's representation, citation and attribution include its conflict, party, category, claimant, report
+    (with the report's publisher) and dataset, so a change to one of them is a change of the figure for
+    `updated_since` and ETags.
     """
     shown_as = {
         Conflict: Q(conflict=changed),
@@ -50,6 +51,7 @@ def figures_touch(*, changed) -> int:
         Category: Q(category=changed),
         Report: Q(report=changed),
         Source: Q(claimed_by=changed) | Q(report__publisher=changed),
+        Dataset: Q(dataset=changed),
     }
     condition = shown_as.get(type(changed))
     if condition is None:

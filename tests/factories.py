@@ -4,7 +4,7 @@ import datetime
 
 import factory
 
-from stats.models import Category, Conflict, Figure, Party, Report, Source
+from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Source
 
 
 class ConflictFactory(factory.django.DjangoModelFactory):
@@ -43,6 +43,18 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 
     slug = factory.Sequence(lambda n: f"category-{n}")
     name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class DatasetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dataset
+
+    slug = factory.Sequence(lambda n: f"dataset-{n}")
+    name = factory.Sequence(lambda n: f"Dataset {n}")
+    url = factory.Sequence(lambda n: f"https://example.org/datasets/{n}")
+    licence = "CC-BY-4.0"
+    attribution = factory.Sequence(lambda n: f"Compiler {n}")
+    retrieved = "commit 0000000"
 
 
 class ReportFactory(factory.django.DjangoModelFactory):

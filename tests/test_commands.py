@@ -37,7 +37,7 @@ def test_the_curators_group_holds_every_permission_on_the_claims_models():
     codenames = set(Group.objects.get(name="curators").permissions.values_list("codename", flat=True))
     assert codenames == {
         f"{action}_{model}"
-        for model in ("conflict", "party", "source", "report", "category", "figure")
+        for model in ("conflict", "party", "source", "report", "category", "figure", "dataset")
         for action in ("add", "change", "delete", "view")
     }
 

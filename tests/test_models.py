@@ -292,7 +292,7 @@ def test_a_citation_says_one_day_a_period_a_range_and_an_imprecise_date():
         period_start=None, period_end=datetime.date(2024, 12, 17), date_precision="year",
     )
     assert imprecise == (
-        "UN OHCHR confirmed at most 5 killed (range ? to 9) among Civilians (Russian invasion of Ukraine), "
+        "UN OHCHR confirmed at most 5 killed (range up to 9) among Civilians (Russian invasion of Ukraine), "
         "counted since the conflict began, as of 2024 (“Update”, published 17 December 2024)."
     )
 

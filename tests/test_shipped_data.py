@@ -6,6 +6,7 @@ import json
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 
 from stats.models import Category, Conflict, Figure, Party, Report, Source
 
@@ -25,7 +26,8 @@ def load(capsys) -> str:
 
 def test_it_loads_the_vocabularies_and_the_founding_articles_claims(capsys):
     assert load(capsys) == (
-        "Shipped data: added 6 categories, 1 conflicts, 1631 figures, 3 parties, 1627 reports, 4 sources.\n"
+        "Shipped data: added 6 categories, 5 conflicts, 6 datasets, 8998 figures, 8 parties, 3684 reports, "
+        "46 sources.\n"
     )
     slugs = set(Category.objects.values_list("slug", flat=True))
     assert slugs == {"killed", "injured", "total", "missing", "captured", "reservists-trained"}
@@ -67,7 +69,7 @@ def test_a_second_load_keeps_what_curators_changed(capsys):
     assert (corrected.value, corrected.notes) == (199000, "Corrected by a curator.")
     assert Category.objects.get(slug="killed").name == "Dead"
     assert Source.objects.get(slug="ukraine-general-staff").url == ""
-    assert Figure.objects.count() == 1631
+    assert Figure.objects.count() == 8998
 
 
 def test_a_second_load_adds_only_what_is_missing(capsys):
@@ -114,6 +116,52 @@ def test_the_shipped_series_matches_the_json_it_was_built_from():
     assert built["2022-03-07"]["qualifier"] == "at_least"  # "more" in the source
     assert built["2024-12-17"]["value"] == "765110"
     assert built["2024-10-07"]["notes"].startswith("The Ministry of Defence's page for this day")
+
+
+def test_the_shipped_claims_disagree_as_the_sources_do(capsys, client):
+    """What a journalist asks of the shipped data, through the API: several claimants, their bands and
+    independence, side by side, and never a compiler's arithmetic."""
+    load(capsys)
+
+    def compare(**params) -> dict:
+        response = client.get("/api/v1/compare/", params)
+        assert response.status_code == 200, response.json()
+        return {(claim["claimed_by"], claim["basis"]): claim for claim in response.json()["claims"]}
+
+    killed = compare(party="russia-armed-forces", category="killed", as_of="2024-12-16")
+    assert len(killed) >= 10
+    assert (killed[("the-economist", "estimated")]["value_low"], killed[("the-economist", "estimated")]["value_high"]
+            ) == (183850, 200450)
+    assert killed[("mediazona-meduza", "estimated")]["value_low"] == 106000
+    assert killed[("volodymyr-zelenskyy", "claimed")]["independent"] is False
+    assert killed[("mediazona", "confirmed")]["independent"] is True
+
+    total = compare(party="russia-armed-forces", category="total", as_of="2026-01-31")
+    assert total[("uk-mod", "estimated")]["value"] == 1225000
+    assert total[("uk-mod", "estimated")]["period_end"] == "2026-01-26"
+    assert total[("ukraine-general-staff", "claimed")]["independent"] is False
+    assert total[("the-economist", "estimated")]["value_low"] is not None
+    assert not Figure.objects.filter(value=1230459).exists()  # The Economist's running sum of the UK's months
+
+    series = client.get("/api/v1/series/", {"party": "russia-armed-forces", "category": "killed",
+                                            "claimed_by": "the-economist", "interval": "month"}).json()
+    assert series["basis"] == "estimated"
+    assert all(point["value_low"] <= point["value"] <= point["value_high"] for point in series["points"])
+
+    west_bank = compare(party="west-bank-palestinians", category="killed", as_of="2024-08-02")
+    assert {key: (claim["value"], claim["period_end"]) for key, claim in west_bank.items()} == {
+        ("ocha", "confirmed"): (582, "2024-08-02"), ("ocha", "claimed"): (569, "2024-07-29"),
+    }
+    assert not Figure.objects.filter(party__slug="west-bank-palestinians", value=570).exists()  # the compiler's fill
+
+    lebanon = Figure.objects.get(conflict__slug="lebanon-2026", category__slug="killed", period_end="2026-08-16")
+    assert (lebanon.value, lebanon.claimed_by.slug) == (4346, "lebanon-moph")
+    assert not Figure.objects.filter(value=8393).exists()  # the compiler's sum of two counts
+
+    assert dict(Figure.objects.values_list("dataset__slug").annotate(Count("pk")).order_by()) == {
+        None: 5, "petroivaniuk-war-dataset": 1626, "economist-ukraine-estimates": 3416, "meduza-mediazona-weekly": 200,
+        "mediazona-names-snapshots": 50, "techforpalestine-datasets": 3532, "360info-gaza-one-year": 169,
+    }
 
 
 SHARED = settings.BASE_DIR.parent / "shared" / "data"

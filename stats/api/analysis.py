@@ -2,16 +2,22 @@
 
 import statistics
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from stats.api.filters import FigureFilterSet, SlugListField, StrictBooleanField
 from stats.api.serializers import DateField, SlugParameter
-from stats.models import Category, Conflict, Figure, Party, Source
+from stats.models import Basis, Category, Conflict, Figure, Party, Source
 
 TRACKED_FIELDS = [
     "conflict", "party", "category", "claimed_by", "report", "value", "value_low", "value_high", "qualifier", "basis",
-    "period_start", "period_end", "date_precision", "quote", "notes",
+    "period_start", "period_end", "date_precision", "quote", "notes", "dataset",
 ]
+# Relations a revision names by slug.
+SLUG_RELATIONS = ["conflict", "party", "category", "claimed_by", "dataset"]
 CHANGE_WORDS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
@@ -23,10 +29,13 @@ class ConflictOfParty:
     """Resolve `conflict` when it is left out: the only conflict of the figures asked for (party, category and,
     for a series, claimant), found in the index that holds them."""
 
+    # The parameters naming the figures asked for.
+    asking = ("party", "category")
+
     def resolve_conflict(self, attrs):
         if attrs.get("conflict") is not None:
             return attrs
-        asked = {name: attrs[name] for name in ("party", "category", "claimed_by") if name in attrs}
+        asked = {name: attrs[name] for name in self.asking}
         found = Figure.objects.filter(**asked).values("conflict_id")
         conflicts = list(Conflict.objects.filter(pk__in=found).order_by("slug")[:3])
         if len(conflicts) > 1:
@@ -37,7 +46,86 @@ class ConflictOfParty:
         return attrs
 
 
-class SeriesQuerySerializer(ConflictOfParty, serializers.Serializer):
+class BasisOfSeries:
+    """Resolve `basis` when it is left out: the only basis of the claimant's cumulative figures for the quantity."""
+
+    def resolve_basis(self, attrs):
+        if attrs.get("basis") is not None:
+            return attrs
+        asked = {name: attrs[name] for name in ("party", "category", "claimed_by", "conflict")}
+        bases = sorted(set(Figure.objects.filter(**asked).cumulative().values_list("basis", flat=True).distinct()))
+        if len(bases) > 1:
+            message = (
+                f"The claimant {attrs['claimed_by'].slug} counts this quantity on several bases ({', '.join(bases)}): "
+                "name one with basis."
+            )
+            raise serializers.ValidationError({"basis": [message]})
+        attrs["basis"] = bases[0] if bases else None
+        return attrs
+
+
+class FormFieldParameter(serializers.Field):
+    """A query parameter read by a form field of the figure filters, so that it means what it means in the list."""
+
+    def __init__(self, form_field, **kwargs):
+        self.form_field = form_field
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return self.form_field.clean(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SlugsParameter(FormFieldParameter):
+    def __init__(self, *, model, **kwargs):
+        super().__init__(SlugListField(model=model), **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanParameter(FormFieldParameter):
+    def __init__(self, **kwargs):
+        super().__init__(StrictBooleanField(), **kwargs)
+
+
+class PeriodParameters(serializers.Serializer):
+    """`start` and `end`: the days of `period_end` a question covers."""
+
+    start = DateField(required=False, help_text="First day of the series (period_end ≥ it), YYYY-MM-DD.")
+    end = DateField(required=False, help_text="Last day of the series (period_end ≤ it), YYYY-MM-DD.")
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"end": ["The end cannot come before the start."]})
+        return attrs
+
+
+class ClaimsParameters(serializers.Serializer):
+    """`as_of`, `claimed_by` and `independent`: which claims of a quantity are compared (the pages share them)."""
+
+    as_of = DateField(
+        required=False, default=today,
+        help_text="Compare the claims counted up to this day (period_end ≤ it), YYYY-MM-DD; default today.",
+    )
+    claimed_by = SlugsParameter(
+        model=Source, required=False,
+        help_text="Only these claimants: source slugs separated by commas, as in the figure list.",
+    )
+    independent = BooleanParameter(
+        required=False,
+        help_text="`true`: only claims by sources affiliated with none of the parties; `false`: only claims by "
+        "sources speaking for a party.",
+    )
+
+
+class SeriesQuerySerializer(BasisOfSeries, ConflictOfParty, PeriodParameters):
+    asking = ("party", "category", "claimed_by")
+
     party = SlugParameter(queryset=Party.objects.all(), help_text="Whose casualties: party slug (required).")
     category = SlugParameter(queryset=Category.objects.all(), help_text="What is counted: category slug (required).")
     claimed_by = SlugParameter(queryset=Source.objects.all(), help_text="According to whom: source slug (required).")
@@ -45,29 +133,26 @@ class SeriesQuerySerializer(ConflictOfParty, serializers.Serializer):
         queryset=Conflict.objects.all(), required=False,
         help_text="Conflict slug; needed only when the figures asked for are in several conflicts.",
     )
-    start = DateField(required=False, help_text="First day of the series (period_end ≥ it), YYYY-MM-DD.")
-    end = DateField(required=False, help_text="Last day of the series (period_end ≤ it), YYYY-MM-DD.")
+    basis = serializers.ChoiceField(
+        choices=Basis.choices, required=False,
+        help_text="`claimed`, `estimated` or `confirmed`; needed only when the claimant counts this quantity on "
+        "several bases (OCHA's verified count and its flash updates are two series).",
+    )
     interval = serializers.ChoiceField(
         choices=["day", "week", "month"], default="day",
         help_text="`day` (default): every date; `week` (ISO, Monday to Sunday) or `month`: the last point in each.",
     )
 
     def validate(self, attrs):
-        if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
-            raise serializers.ValidationError({"end": ["The end cannot come before the start."]})
-        return self.resolve_conflict(attrs)
+        return self.resolve_basis(self.resolve_conflict(super().validate(attrs)))
 
 
-class CompareQuerySerializer(ConflictOfParty, serializers.Serializer):
+class CompareQuerySerializer(ConflictOfParty, ClaimsParameters):
     party = SlugParameter(queryset=Party.objects.all(), help_text="Whose casualties: party slug (required).")
     category = SlugParameter(queryset=Category.objects.all(), help_text="What is counted: category slug (required).")
     conflict = SlugParameter(
         queryset=Conflict.objects.all(), required=False,
         help_text="Conflict slug; needed only when the figures asked for are in several conflicts.",
-    )
-    as_of = DateField(
-        required=False, default=today,
-        help_text="Compare the claims counted up to this day (period_end ≤ it), YYYY-MM-DD; default today.",
     )
 
     def validate(self, attrs):
@@ -90,6 +175,10 @@ class DeletedQuerySerializer(serializers.Serializer):
 class SeriesPointSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="The last day the count covers (the figure's period_end).")
     value = serializers.IntegerField(help_text="The cumulative value claimed up to that day.")
+    value_low = serializers.IntegerField(allow_null=True, help_text="The low end of the figure's band; null without.")
+    value_high = serializers.IntegerField(
+        allow_null=True, help_text="The high end of the figure's band; null without."
+    )
     change = serializers.IntegerField(
         allow_null=True, help_text="Difference from the previous point of this series; null for the first point."
     )
@@ -106,10 +195,44 @@ class SeriesSerializer(serializers.Serializer):
     party = serializers.CharField()
     category = serializers.CharField()
     claimed_by = serializers.CharField()
+    basis = serializers.CharField(allow_null=True, help_text="The basis of the series (resolved when left out).")
     interval = serializers.CharField()
     start = serializers.DateField(allow_null=True)
     end = serializers.DateField(allow_null=True)
     points = SeriesPointSerializer(many=True)
+
+
+def series(query: dict) -> dict:
+    """Return the answer to a validated series question (SeriesQuerySerializer): the query echoed and its points."""
+    figures = Figure.objects.filter(
+        party=query["party"], category=query["category"], claimed_by=query["claimed_by"],
+        conflict=query["conflict"], basis=query["basis"],
+    )
+    if query.get("start"):
+        figures = figures.filter(period_end__gte=query["start"])
+    if query.get("end"):
+        figures = figures.filter(period_end__lte=query["end"])
+    return {
+        "conflict": query["conflict"].slug if query["conflict"] else None,
+        "party": query["party"].slug,
+        "category": query["category"].slug,
+        "claimed_by": query["claimed_by"].slug,
+        "basis": query["basis"],
+        "interval": query["interval"],
+        "start": query.get("start"),
+        "end": query.get("end"),
+        "points": series_points(figures.series(query["interval"]), query["interval"]),
+    }
+
+
+def compared_claims(query: dict) -> list[Figure]:
+    """Return the claims a validated compare question (CompareQuerySerializer) sets side by side, highest first:
+    each claimant's latest cumulative figure per basis up to `as_of`, with the relations a citation needs."""
+    figures = Figure.objects.filter(party=query["party"], category=query["category"], conflict=query["conflict"])
+    for name in ("claimed_by", "independent"):  # narrowed exactly as the figure list narrows
+        if query.get(name) is not None:
+            figures = FigureFilterSet.base_filters[name].filter(figures, query[name])
+    return list(figures.latest_per_quantity(query["as_of"]).with_related().order_by("-value", "claimed_by__slug"))
 
 
 def follows(previous, current, interval: str) -> bool:
@@ -135,6 +258,8 @@ def series_points(rows, interval: str) -> list[dict]:
         points.append({
             "date": row["period_end"],
             "value": row["value"],
+            "value_low": row["value_low"],
+            "value_high": row["value_high"],
             "change": None if first else row["value"] - row["previous_value"],
             "figure": row["id"],
             "flags": flags,
@@ -159,7 +284,10 @@ class CompareClaimSerializer(serializers.ModelSerializer):
 
 
 class CompareSummarySerializer(serializers.Serializer):
-    sources = serializers.IntegerField(help_text="How many sources make a claim.")
+    sources = serializers.IntegerField(
+        help_text="How many claims are set side by side: one per source and basis (a body's verified and reported "
+        "counts are two)."
+    )
     min = serializers.IntegerField(allow_null=True, help_text="The lowest value claimed.")
     max = serializers.IntegerField(allow_null=True, help_text="The highest value claimed.")
     median = serializers.FloatField(
@@ -206,6 +334,17 @@ class RevisionSerializer(serializers.Serializer):
 class DeletedFigureSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Id of the deleted figure.")
     deleted_at = serializers.DateTimeField(source="history_date", help_text="When it was deleted.")
+
+
+def figure_revisions(pk) -> list[dict]:
+    """Return every revision of figure `pk`, newest first (empty when it never existed), relations as slugs."""
+    records = list(Figure.history.filter(id=pk).select_related("history_user").order_by("-history_date", "-history_id"))
+    slugs = {}
+    for name in SLUG_RELATIONS:
+        model = Figure._meta.get_field(name).related_model
+        wanted = {getattr(record, f"{name}_id") for record in records} - {None}
+        slugs[name] = dict(model.objects.filter(pk__in=wanted).values_list("pk", "slug")) if wanted else {}
+    return revisions(records, slugs)
 
 
 def revisions(records, slugs: dict[str, dict[int, str]]) -> list[dict]:

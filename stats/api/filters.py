@@ -15,6 +15,7 @@ from stats.models import (
     Basis,
     Category,
     Conflict,
+    Dataset,
     DatePrecision,
     Figure,
     Party,
@@ -233,6 +234,11 @@ class FigureFilterSet(FilterSet):
         Source, "report__publisher_id", "Slug of the source that published the report; several separated by commas."
     )
     report = IdFilter(field_name="report_id", lookup_expr="exact", help_text="Id of the report the claim appeared in.")
+    dataset = slug_filter(
+        Dataset, "dataset_id",
+        "Slug of the compilation the figures were taken from, e.g. `economist-ukraine-estimates`; several separated by "
+        "commas.",
+    )
     qualifier = ChoiceListFilter(
         field_name="qualifier",
         choices=Figure.Qualifier.choices,
@@ -347,6 +353,17 @@ class SourceFilterSet(FilterSet):
 class CategoryFilterSet(FilterSet):
     class Meta:
         model = Category
+        fields = []
+
+
+class DatasetFilterSet(FilterSet):
+    licence = django_filters.CharFilter(
+        field_name="licence", lookup_expr="iexact", max_length=100,
+        help_text="SPDX licence identifier, e.g. `CC-BY-4.0`, or `NOASSERTION` for compilations without stated terms.",
+    )
+
+    class Meta:
+        model = Dataset
         fields = []
 
 

@@ -11,8 +11,8 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from stats.api.errors import model_errors
-from stats.citations import CITATION_PATHS, format_citation
-from stats.models import Category, Conflict, Figure, Party, Report, Source
+from stats.citations import ATTRIBUTION_PATHS, CITATION_PATHS, format_attribution, format_citation
+from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Source
 from stats.querysets import slug_pks
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -221,12 +221,24 @@ class ReportSerializer(ModelCleanSerializer):
         validators = []
 
 
+class DatasetSerializer(ModelCleanSerializer):
+    class Meta:
+        model = Dataset
+        fields = ["slug", "name", "url", "licence", "attribution", "retrieved", "description"]
+        validators = []
+
+
 class FigureSerializer(ModelCleanSerializer):
     conflict = slug_relation(Conflict, help_text="Slug of the conflict.")
     party = slug_relation(Party, help_text="Slug of the party whose casualties are counted.")
     category = slug_relation(Category, help_text="Slug of what is counted: killed, injured, total, …")
     claimed_by = slug_relation(Source, help_text="Slug of the source making the claim.")
     report = IdRelation(queryset=Report.objects.all(), help_text="Id of the report the claim was recorded from.")
+    dataset = slug_relation(
+        Dataset, allow_null=True, required=False,
+        help_text="Slug of the compilation the figure was taken from (see /api/v1/datasets/ for its licence); null "
+        "for a curator's own entry.",
+    )
     cumulative = ComputedBoolean(
         paths={"period_start": "period_start"}, compute=runs_from_start,
         help_text="True when the count runs from the start of the conflict (period_start is null).",
@@ -235,12 +247,17 @@ class FigureSerializer(ModelCleanSerializer):
         paths=CITATION_PATHS, compute=format_citation,
         help_text="One sentence to cite this figure by: who claimed what, up to when, and in which report.",
     )
+    attribution = ComputedText(
+        paths=ATTRIBUTION_PATHS, compute=format_attribution, allow_null=True,
+        help_text="Whose compilation the figure was taken from and under which licence, e.g. “Compiled by The "
+        "Economist, CC BY 4.0.”: the credit to give when you reuse it. Null for a curator's own entry.",
+    )
 
     class Meta:
         model = Figure
         fields = [
             "id", "conflict", "party", "category", "claimed_by", "report", "value", "value_low", "value_high",
             "qualifier", "basis", "period_start", "period_end", "date_precision", "cumulative", "quote", "notes",
-            "citation", "recorded_at", "updated_at",
+            "dataset", "citation", "attribution", "recorded_at", "updated_at",
         ]
         validators = []

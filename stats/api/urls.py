@@ -1,9 +1,10 @@
 from django.urls import path
 
-from stats.api.views import CompareView, SeriesView, router
+from stats.api.views import CompareView, DataPackageView, SeriesView, router
 
 urlpatterns = [
     path("series/", SeriesView.as_view(), name="series"),
     path("compare/", CompareView.as_view(), name="compare"),
+    path("datapackage.json", DataPackageView.as_view(), name="datapackage"),
     *router.urls,
 ]

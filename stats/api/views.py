@@ -6,6 +6,7 @@ import io
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, routers, viewsets
 from rest_framework.decorators import action
@@ -14,21 +15,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stats.api import analysis, filters, serializers
+from stats.api.datapackage import datapackage
 from stats.api.mixins import ConditionalMixin, StrictQueryMixin
 from stats.api.pagination import ordering_with_tiebreak
 from stats.api.reading import ValuesReader
 from stats.api.renderers import CSVRenderer
-from stats.csvformat import FIGURE_CSV_COLUMNS
-from stats.models import Category, Conflict, Figure, Party, Report, Source
+from stats.csvformat import FIGURE_CSV, FIGURE_CSV_COLUMNS
+from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Source
 from stats.services import figures_touch
 
 EXPORT_BATCH = 2000
-# The ORM path of each export column, in the same order.
-EXPORT_PATHS = [
-    "id", "conflict__slug", "party__slug", "category__slug", "claimed_by__slug", "value", "value_low", "value_high",
-    "qualifier", "basis", "period_start", "period_end", "date_precision", "report__title", "report__url",
-    "report__published_on", "report__publisher__slug", "quote", "notes", "updated_at",
-]
 
 
 class ClaimsViewSet(StrictQueryMixin, ConditionalMixin, viewsets.ModelViewSet):
@@ -81,6 +77,12 @@ class CategoryViewSet(SlugLookupViewSet):
     queryset = Category.objects.all()
     serializer_class = serializers.CategorySerializer
     filterset_class = filters.CategoryFilterSet
+
+
+class DatasetViewSet(SlugLookupViewSet):
+    queryset = Dataset.objects.all()
+    serializer_class = serializers.DatasetSerializer
+    filterset_class = filters.DatasetFilterSet
 
 
 class ReportViewSet(ClaimsViewSet):
@@ -146,8 +148,9 @@ class FigureViewSet(ClaimsViewSet):
 
     @extend_schema(
         summary="The latest claim of each source",
-        description="For each conflict, claimant, party and category, the most recent cumulative figure counted up "
-        "to `as_of` (default today). Where reports give the same day, the latest-published report wins, then the "
+        description="For each conflict, claimant, basis, party and category, the most recent cumulative figure "
+        "counted up to `as_of` (default today): a body's verified count and its reported count are two lines. "
+        "Where reports give the same day, the latest-published report wins, then the "
         "latest recorded. Takes every filter of the figure list: `?party=russia-armed-forces&category=killed` "
         "gives each source's latest count of Russian soldiers killed.",
         parameters=[analysis.LatestQuerySerializer],
@@ -189,17 +192,10 @@ class FigureViewSet(ClaimsViewSet):
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request, pk=None):
         def revisions():
-            records = list(
-                Figure.history.filter(id=pk).select_related("history_user").order_by("-history_date", "-history_id")
-            )
-            if not records:
+            found = analysis.figure_revisions(pk)
+            if not found:
                 raise NotFound(f"No figure {pk} has ever existed.")
-            slugs = {}
-            for field in ("conflict", "party", "category", "claimed_by"):
-                model = Figure._meta.get_field(field).related_model
-                wanted = {getattr(record, f"{field}_id") for record in records}
-                slugs[field] = dict(model.objects.filter(pk__in=wanted).values_list("pk", "slug"))
-            return Response(analysis.RevisionSerializer(analysis.revisions(records, slugs), many=True).data)
+            return Response(analysis.RevisionSerializer(found, many=True).data)
 
         return self.conditional(request, self.list_etag(request), revisions)
 
@@ -207,14 +203,16 @@ class FigureViewSet(ClaimsViewSet):
         summary="Export figures as CSV",
         description="Every figure matching the same filters as the list, as one CSV file (UTF-8, header row), "
         "without pages. The columns are the ones `manage.py import_figures` reads, so an export loads back "
-        "unchanged.",
+        "unchanged; `dataset` names the compilation each figure was taken from (reuse it under that dataset's "
+        "licence: `/api/v1/datasets/`), and `/api/v1/datapackage.json` describes every column for data tools.",
         responses={
             (200, "text/csv"): OpenApiResponse(description="CSV with the columns: " + ", ".join(FIGURE_CSV_COLUMNS)),
         },
     )
     @action(detail=False, methods=["get"], renderer_classes=[CSVRenderer], pagination_class=None)
     def export(self, request):
-        rows = self.filter_queryset(Figure.objects.all()).values_list(*EXPORT_PATHS)
+        rows = self.filter_queryset(Figure.objects.all()).values_list(*FIGURE_CSV.values())
+        updated_at = FIGURE_CSV_COLUMNS.index("updated_at")
 
         def blocks():
             """Yield the CSV EXPORT_BATCH rows at a time (a write per row would cost a system call per row)."""
@@ -222,7 +220,8 @@ class FigureViewSet(ClaimsViewSet):
             writer = csv.writer(buffer)  # None is written as an empty cell
             writer.writerow(FIGURE_CSV_COLUMNS)
             for count, row in enumerate(rows.iterator(chunk_size=EXPORT_BATCH), start=1):
-                writer.writerow(row)
+                # Times in ISO 8601 with its T, as in the JSON and as data tools read them.
+                writer.writerow((*row[:updated_at], row[updated_at].isoformat(), *row[updated_at + 1 :]))
                 if count % EXPORT_BATCH == 0:
                     yield buffer.getvalue()
                     buffer.seek(0)
@@ -256,9 +255,11 @@ class SeriesView(AnalysisView):
 
     @extend_schema(
         summary="A cumulative series",
-        description="One source's cumulative count of one quantity, a point per day (or the last point per ISO "
-        "week or month), each with its change from the previous point and flags for a fall (`correction`) or a "
-        "missing day, week or month before it (`gap`). Where reports give the same day, the latest-published "
+        description="One source's cumulative count of one quantity on one basis, a point per day (or the last point "
+        "per ISO week or month), each with its band (`value_low`, `value_high`: an estimate's interval), its change "
+        "from the previous point and flags for a fall (`correction`) or a missing day, week or month before it "
+        "(`gap`). `basis` is needed only when the claimant counts the quantity on several (OCHA's verified count "
+        "and its flash updates). Where reports give the same day, the latest-published "
         "report wins, then the latest recorded. Non-cumulative figures never enter a series.\n\n"
         "Example: `?party=russia-armed-forces&category=total&claimed_by=ukraine-general-staff&interval=month`.",
         parameters=[analysis.SeriesQuerySerializer],
@@ -268,11 +269,13 @@ class SeriesView(AnalysisView):
                 "The General Staff's count of Russian losses",
                 value={
                     "conflict": "russia-ukraine", "party": "russia-armed-forces", "category": "total",
-                    "claimed_by": "ukraine-general-staff", "interval": "day", "start": "2024-12-15",
-                    "end": "2024-12-16",
+                    "claimed_by": "ukraine-general-staff", "basis": "claimed", "interval": "day",
+                    "start": "2024-12-15", "end": "2024-12-16",
                     "points": [
-                        {"date": "2024-12-15", "value": 763510, "change": None, "figure": 1026, "flags": []},
-                        {"date": "2024-12-16", "value": 765110, "change": 1600, "figure": 1027, "flags": []},
+                        {"date": "2024-12-15", "value": 763510, "value_low": None, "value_high": None,
+                         "change": None, "figure": 1026, "flags": []},
+                        {"date": "2024-12-16", "value": 765110, "value_low": None, "value_high": None,
+                         "change": 1600, "figure": 1027, "flags": []},
                     ],
                 },
                 response_only=True,
@@ -283,24 +286,7 @@ class SeriesView(AnalysisView):
         return super().get(request)
 
     def answer(self, query: dict) -> dict:
-        figures = Figure.objects.filter(
-            party=query["party"], category=query["category"], claimed_by=query["claimed_by"],
-            conflict=query["conflict"],
-        )
-        if query.get("start"):
-            figures = figures.filter(period_end__gte=query["start"])
-        if query.get("end"):
-            figures = figures.filter(period_end__lte=query["end"])
-        return {
-            "conflict": query["conflict"].slug if query["conflict"] else None,
-            "party": query["party"].slug,
-            "category": query["category"].slug,
-            "claimed_by": query["claimed_by"].slug,
-            "interval": query["interval"],
-            "start": query.get("start"),
-            "end": query.get("end"),
-            "points": analysis.series_points(figures.series(query["interval"]), query["interval"]),
-        }
+        return analysis.series(query)
 
 
 class CompareView(AnalysisView):
@@ -311,9 +297,11 @@ class CompareView(AnalysisView):
 
     @extend_schema(
         summary="Claims side by side",
-        description="Each source's latest cumulative claim about one party and category up to `as_of`, with "
-        "whether the source is independent of the belligerents, and a summary of how far the claims are apart "
-        "(`spread` is max ÷ min).\n\nExample: `?party=russia-armed-forces&category=killed&as_of=2024-12-16`.",
+        description="Each source's latest cumulative claim about one party and category up to `as_of` (one per "
+        "source and basis: a verified count and a reported one are two claims), with whether the source is "
+        "independent of the belligerents, and a summary of how far the claims are apart (`spread` is max ÷ min). "
+        "`claimed_by` and `independent` narrow the claims as in the figure list.\n\n"
+        "Example: `?party=russia-armed-forces&category=killed&as_of=2024-12-16`.",
         parameters=[analysis.CompareQuerySerializer],
         responses={200: analysis.CompareSerializer},
         examples=[
@@ -340,15 +328,32 @@ class CompareView(AnalysisView):
         return super().get(request)
 
     def answer(self, query: dict) -> dict:
-        figures = Figure.objects.filter(party=query["party"], category=query["category"], conflict=query["conflict"])
-        claims = list(
-            figures.latest_per_quantity(query["as_of"]).with_related().order_by("-value", "claimed_by__slug")
-        )
+        claims = analysis.compared_claims(query)
         return {
             "as_of": query["as_of"],
             "claims": analysis.CompareClaimSerializer(claims, many=True).data,
             "summary": analysis.compare_summary([claim.value for claim in claims]),
         }
+
+
+class DataPackageView(StrictQueryMixin, ConditionalMixin, APIView):
+    """The export described for data tools: a Frictionless Data Package."""
+
+    action = "datapackage"
+    permission_classes = [permissions.AllowAny]  # it only reads
+
+    @extend_schema(
+        summary="The export as a Frictionless Data Package",
+        description="A `datapackage.json` describing the CSV export (`/api/v1/figures/export/`): each column with its "
+        "type, description and constraints, and every dataset the figures were taken from with its origin and "
+        "licence. Data tools (frictionless, Open Data Editor, ckan) read the export with it.",
+        tags=["datasets"],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A Data Package descriptor.")},
+    )
+    def get(self, request):
+        return self.conditional(
+            request, self.list_etag(request), lambda: Response(datapackage(request, list(Dataset.objects.all())))
+        )
 
 
 class APIRootView(StrictQueryMixin, routers.APIRootView):
@@ -360,6 +365,7 @@ class APIRootView(StrictQueryMixin, routers.APIRootView):
         response = super().get(request, *args, **kwargs)
         for name in ("figures/export", "figures/latest", "series", "compare"):
             response.data[name.replace("/", "_")] = request.build_absolute_uri(f"{name}/")
+        response.data["datapackage"] = request.build_absolute_uri("datapackage.json")
         response.data["schema"] = request.build_absolute_uri("/api/schema/")
         response.data["docs"] = request.build_absolute_uri("/api/docs/")
         return response
@@ -375,4 +381,5 @@ router.register("parties", PartyViewSet)
 router.register("sources", SourceViewSet)
 router.register("categories", CategoryViewSet)
 router.register("reports", ReportViewSet)
+router.register("datasets", DatasetViewSet)
 router.register("figures", FigureViewSet)

@@ -54,13 +54,18 @@ def test_a_series_gives_values_changes_and_flags(api, quantity):
     body = series(api)
     assert body == {
         "conflict": "russia-ukraine", "party": "russia-armed-forces", "category": "total",
-        "claimed_by": "general-staff", "interval": "day", "start": None, "end": None,
+        "claimed_by": "general-staff", "basis": "claimed", "interval": "day", "start": None, "end": None,
         "points": [
-            {"date": "2024-12-14", "value": 761910, "change": None, "figure": first.pk, "flags": []},
-            {"date": "2024-12-15", "value": 763510, "change": 1600, "figure": second.pk, "flags": []},
-            {"date": "2024-12-16", "value": 765110, "change": 1600, "figure": third.pk, "flags": []},
-            {"date": "2024-12-17", "value": 765000, "change": -110, "figure": fallen.pk, "flags": ["correction"]},
-            {"date": "2024-12-20", "value": 770000, "change": 5000, "figure": after_gap.pk, "flags": ["gap"]},
+            {"date": "2024-12-14", "value": 761910, "value_low": None, "value_high": None, "change": None,
+             "figure": first.pk, "flags": []},
+            {"date": "2024-12-15", "value": 763510, "value_low": None, "value_high": None, "change": 1600,
+             "figure": second.pk, "flags": []},
+            {"date": "2024-12-16", "value": 765110, "value_low": None, "value_high": None, "change": 1600,
+             "figure": third.pk, "flags": []},
+            {"date": "2024-12-17", "value": 765000, "value_low": None, "value_high": None, "change": -110,
+             "figure": fallen.pk, "flags": ["correction"]},
+            {"date": "2024-12-20", "value": 770000, "value_low": None, "value_high": None, "change": 5000,
+             "figure": after_gap.pk, "flags": ["gap"]},
         ],
     }
 
@@ -100,9 +105,8 @@ def test_the_latest_published_report_wins_a_date(api, quantity):
 
 
 def test_on_the_same_publication_day_the_latest_recorded_wins(api, quantity):
-    report = ReportFactory(published_on=D(2024, 12, 17))
-    FigureFactory(**quantity, report=report, period_end=D(2024, 12, 16), value=1, basis="claimed")
-    later = FigureFactory(**quantity, report=report, period_end=D(2024, 12, 16), value=2, basis="estimated")
+    claim(quantity, D(2024, 12, 16), 1, published=D(2024, 12, 17))
+    later = claim(quantity, D(2024, 12, 16), 2, published=D(2024, 12, 17))
     assert [p["figure"] for p in series(api)["points"]] == [later.pk]
 
 
@@ -207,6 +211,59 @@ def test_compare_defaults_to_today(api, quantity):
 )
 def test_the_summary_arithmetic(values, summary):
     assert compare_summary(values) == summary
+
+
+def test_one_body_counting_on_two_bases_makes_two_claims_in_compare_and_latest(api, quantity):
+    """OCHA's verified database and its flash updates: one claimant, one quantity, two counts."""
+    verified = claim(quantity, D(2024, 8, 2), 582, basis="confirmed")
+    claim(quantity, D(2024, 7, 22), 560, basis="claimed")
+    flash = claim(quantity, D(2024, 7, 29), 569, basis="claimed")
+    body = compare(api, as_of="2024-08-02")
+    assert [(c["claimed_by"], c["basis"], c["value"]) for c in body["claims"]] == [
+        ("general-staff", "confirmed", 582), ("general-staff", "claimed", 569),
+    ]
+    assert body["summary"] == {"sources": 2, "min": 569, "max": 582, "median": 575.5, "spread": 1.02}
+    assert sorted(ids(api.get("/api/v1/figures/latest/", {"as_of": "2024-08-02"}))) == sorted([verified.pk, flash.pk])
+
+
+def test_compare_narrows_by_claimant_and_independence_as_the_list_does(api, quantity):
+    claim(quantity, D(2024, 12, 16), 765110)
+    quantity["claimed_by"].affiliation = PartyFactory()
+    quantity["claimed_by"].save()
+    claim({**quantity, "claimed_by": SourceFactory(slug="monitor")}, D(2024, 12, 1), 600000)
+    claim({**quantity, "claimed_by": SourceFactory(slug="analyst")}, D(2024, 12, 2), 500000)
+    claimants = [c["claimed_by"] for c in compare(api, as_of="2024-12-31", claimed_by="monitor,general-staff")["claims"]]
+    assert claimants == ["general-staff", "monitor"]
+    assert [c["claimed_by"] for c in compare(api, as_of="2024-12-31", independent="true")["claims"]] == [
+        "monitor", "analyst",
+    ]
+    assert [c["claimed_by"] for c in compare(api, as_of="2024-12-31", independent="false")["claims"]] == [
+        "general-staff",
+    ]
+    response = api.get("/api/v1/compare/", {"party": "russia-armed-forces", "category": "total",
+                                            "claimed_by": "monitor,nobody", "independent": "yes"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "claimed_by": ["No source has the slug 'nobody'."], "independent": ["Use true or false."],
+    }
+
+
+def test_a_series_needs_a_basis_only_when_the_claimant_counts_on_several(api, quantity):
+    claim(quantity, D(2024, 8, 1), 580, basis="confirmed", value_low=570, value_high=590)
+    claim(quantity, D(2024, 8, 2), 582, basis="confirmed")
+    assert [p["value"] for p in series(api)["points"]] == [580, 582]
+    assert series(api)["basis"] == "confirmed"
+    assert series(api)["points"][0]["value_low"] == 570 and series(api)["points"][0]["value_high"] == 590
+    claim(quantity, D(2024, 7, 29), 569, basis="claimed")
+    response = api.get("/api/v1/series/", {"party": "russia-armed-forces", "category": "total",
+                                           "claimed_by": "general-staff"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "basis": ["The claimant general-staff counts this quantity on several bases (claimed, confirmed): name one "
+                  "with basis."]
+    }
+    assert [p["value"] for p in series(api, basis="claimed")["points"]] == [569]
+    assert series(api, basis="estimated")["points"] == []
 
 
 def test_compare_requires_party_and_category(api, db):
@@ -330,8 +387,9 @@ def test_the_analysis_queries_are_few_and_fixed(api, quantity, django_assert_num
     for day in range(1, 31):
         claim(quantity, D(2024, 11, day), 1000 + day)
         claim({**quantity, "claimed_by": SourceFactory()}, D(2024, 11, day), 2000 + day)
-    # 1-3 party, category and claimant slugs, 4 the conflicts of those figures, 5 the data version, 6 the points
-    with django_assert_num_queries(6 + READ_LIMIT_QUERIES):
+    # 1-3 party, category and claimant slugs, 4 the conflicts of those figures, 5 their bases, 6 the data version,
+    # 7 the points
+    with django_assert_num_queries(7 + READ_LIMIT_QUERIES):
         assert len(series(api)["points"]) == 30
     # 1-2 party and category slugs, 3 the conflicts of those figures, 4 the data version, 5 the claims with relations
     with django_assert_num_queries(5 + READ_LIMIT_QUERIES):
@@ -353,7 +411,7 @@ def test_a_series_changes_sum_to_last_minus_first(values, gaps):
         day += datetime.timedelta(days=gap)
     rows, previous = [], None
     for index, (value, date) in enumerate(zip(values, days, strict=True)):
-        rows.append({"id": index, "period_end": date, "value": value,
+        rows.append({"id": index, "period_end": date, "value": value, "value_low": None, "value_high": None,
                      "previous_value": previous and previous[0], "previous_date": previous and previous[1]})
         previous = (value, date)
     rows[0]["previous_value"] = rows[0]["previous_date"] = None

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from stats.models import Figure
-from tests.factories import FigureFactory
+from tests.factories import DatasetFactory, FigureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +87,19 @@ def test_renaming_a_claimant_changes_its_figures_for_updated_since_and_etags(cur
     fresh = curator_api.get(url, HTTP_IF_NONE_MATCH=etag)
     assert fresh.status_code == 200
     assert fresh.json()["citation"].startswith("General Staff of Ukraine claimed")
+    assert curator_api.get("/api/v1/figures/", {"updated_since": "2024-06-01T00:00:00Z"}).json()["count"] == 1
+
+
+def test_a_dataset_whose_licence_changes_changes_its_figures_attribution(curator_api):
+    figure = FigureFactory(dataset=DatasetFactory(slug="economist", attribution="The Economist"))
+    Figure.objects.filter(pk=figure.pk).update(updated_at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+    url = f"/api/v1/figures/{figure.pk}/"
+    etag = curator_api.get(url)["ETag"]
+    response = curator_api.patch("/api/v1/datasets/economist/", {"licence": "CC-BY-SA-4.0"}, format="json")
+    assert response.status_code == 200
+    fresh = curator_api.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert fresh.status_code == 200
+    assert fresh.json()["attribution"] == "Compiled by The Economist, CC BY-SA 4.0."
     assert curator_api.get("/api/v1/figures/", {"updated_since": "2024-06-01T00:00:00Z"}).json()["count"] == 1
 
 

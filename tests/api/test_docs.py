@@ -20,7 +20,8 @@ def test_the_schema_describes_every_figure_filter_and_error(api):
     operation = schema["paths"]["/api/v1/figures/"]["get"]
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
     expected = {
-        "conflict", "party", "category", "claimed_by", "publisher", "report", "qualifier", "basis", "date_precision",
+        "conflict", "party", "category", "claimed_by", "publisher", "report", "dataset", "qualifier", "basis",
+        "date_precision",
         "period_end_after", "period_end_before", "published_after", "published_before", "value_min", "value_max",
         "cumulative", "independent", "updated_since", "q", "ordering", "page", "page_size", "cursor",
     }

@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from django.db import connection
 
+from stats.csvformat import FIGURE_CSV, FIGURE_CSV_COLUMNS
 from stats.models import Figure
 from tests.factories import FigureFactory, ReportFactory, SourceFactory
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 COLUMNS = (
     "id,conflict,party,category,claimed_by,value,value_low,value_high,qualifier,basis,period_start,period_end,"
-    "date_precision,report_title,report_url,report_published_on,publisher,quote,notes,updated_at"
+    "date_precision,report_title,report_url,report_published_on,publisher,quote,notes,dataset,updated_at"
 )
 
 
@@ -79,3 +80,19 @@ def test_a_slow_export_client_holds_no_transaction(api):
     first_block = next(blocks)  # the header and 2,000 rows sent; 1,001 rows not yet read
     assert connection.connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     assert first_block.count(b"\n") + sum(block.count(b"\n") for block in blocks) == 1 + 3001
+
+
+def test_each_column_is_read_from_the_path_the_format_declares_for_it(api):
+    """FIGURE_CSV is the one declaration of the columns and where each comes from: a cell per column, from its path."""
+    figure = FigureFactory(
+        report=ReportFactory(publisher=SourceFactory(slug="the-publisher")), value_low=5, value_high=9,
+        period_start=None, quote="q", notes="n",
+    )
+    rows = read_csv(api.get("/api/v1/figures/export/"))
+    assert rows[0] == FIGURE_CSV_COLUMNS == list(FIGURE_CSV)
+    exported = dict(zip(rows[0], rows[1], strict=True))
+    for column, path in FIGURE_CSV.items():
+        expected = figure.follow(path)
+        shown = "" if expected is None else expected.isoformat() if column == "updated_at" else str(expected)
+        assert exported[column] == shown, column
+    assert exported["publisher"] == "the-publisher"

@@ -8,6 +8,7 @@ from stats.models import Figure, Report
 from tests.factories import (
     CategoryFactory,
     ConflictFactory,
+    DatasetFactory,
     FigureFactory,
     PartyFactory,
     ReportFactory,
@@ -44,6 +45,12 @@ RESOURCES = {
         {"title": "Daily report", "url": "https://example.org/daily", "archived_url": "", "publisher": None,
          "published_on": "2024-12-17", "language": "uk", "summary": ""},
         {"language": "en"},
+    ),
+    "datasets": (
+        DatasetFactory, "slug",
+        {"slug": "acled", "name": "ACLED export", "url": "https://acleddata.com/", "licence": "NOASSERTION",
+         "attribution": "ACLED", "retrieved": "2026-11-01", "description": ""},
+        {"licence": "CC-BY-4.0"},
     ),
 }
 
@@ -101,13 +108,32 @@ def test_a_figure_reads_with_every_field_slugs_cumulative_and_citation(api, figu
     assert list(body) == [
         "id", "conflict", "party", "category", "claimed_by", "report", "value", "value_low", "value_high",
         "qualifier", "basis", "period_start", "period_end", "date_precision", "cumulative", "quote", "notes",
-        "citation", "recorded_at", "updated_at",
+        "dataset", "citation", "attribution", "recorded_at", "updated_at",
     ]
     assert body["conflict"] == "russia-ukraine"
     assert body["party"] == figure.party.slug
     assert body["report"] == figure.report_id
     assert body["cumulative"] is True
     assert body["citation"] == figure.citation
+    assert (body["dataset"], body["attribution"]) == (None, None)
+
+
+def test_a_figure_from_a_dataset_credits_its_compiler_and_licence(api):
+    figure = FigureFactory(dataset=DatasetFactory(slug="economist", attribution="The Economist", licence="CC-BY-4.0"))
+    body = api.get(f"/api/v1/figures/{figure.pk}/").json()
+    assert (body["dataset"], body["attribution"]) == ("economist", "Compiled by The Economist, CC BY 4.0.")
+    listed = api.get("/api/v1/figures/", {"dataset": "economist"}).json()["results"]
+    assert [(row["id"], row["attribution"]) for row in listed] == [(figure.pk, "Compiled by The Economist, CC BY 4.0.")]
+
+
+@pytest.mark.parametrize(
+    ("licence", "words"),
+    [("MIT", "MIT licence"), ("Unlicense", "public domain (the Unlicense)"), ("NOASSERTION", "no licence stated"),
+     ("GPL-3.0-only", "GPL-3.0-only")],
+)
+def test_an_attribution_names_the_licence_as_people_read_it(api, licence, words):
+    figure = FigureFactory(dataset=DatasetFactory(attribution="", name="A compilation", licence=licence))
+    assert api.get(f"/api/v1/figures/{figure.pk}/").json()["attribution"] == f"Compiled by A compilation, {words}."
 
 
 def figure_body(figure: Figure, **changes) -> dict:
@@ -128,6 +154,7 @@ def test_a_listed_figure_reads_exactly_as_the_figure_alone(api, figure):
         value=1200, value_low=1000, value_high=1500, qualifier=Figure.Qualifier.AT_LEAST,
         period_start=datetime.date(2024, 12, 1), period_end=datetime.date(2024, 12, 15),
         report__publisher=SourceFactory(name="Ministry of Defence"), quote="“About 1,200.”", notes="Ünïcode ✓",
+        dataset=DatasetFactory(),
     )
     FigureFactory(report__url=None, date_precision=Figure.DatePrecision.MONTH, period_end=datetime.date(2024, 11, 30))
     listed = api.get("/api/v1/figures/").json()["results"]
@@ -260,7 +287,7 @@ def test_the_root_lists_every_resource(api):
     response = api.get("/api/v1/")
     assert response.status_code == 200
     assert set(response.json()) == {
-        "conflicts", "parties", "sources", "categories", "reports", "figures", "figures_export", "figures_latest",
-        "series", "compare", "schema", "docs",
+        "conflicts", "parties", "sources", "categories", "reports", "datasets", "figures", "figures_export",
+        "figures_latest", "series", "compare", "datapackage", "schema", "docs",
     }
     assert response.json()["figures"] == "http://testserver/api/v1/figures/"

@@ -1,18 +1,16 @@
-"""URL configuration: the home page, the API and its documentation, and the curators' admin."""
+"""URL configuration: the API and its documentation, the curators' admin, and the pages for people."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from stats.health import health
-from stats.views import home
 
 admin.site.site_header = "conflictdata curators"
 admin.site.site_title = "conflictdata"
 admin.site.index_title = "Claims and their sources"
 
 urlpatterns = [
-    path("", home, name="home"),
     path("health/", health, name="health"),
     path("api/v1/", include("stats.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -20,7 +18,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
+    path("", include("stats.pages.urls")),
 ]
 
-handler404 = "stats.api.errors.json_not_found"
-handler500 = "stats.api.errors.json_server_error"
+# HTML pages for people, JSON under /api/.
+handler404 = "stats.pages.views.not_found"
+handler500 = "stats.pages.views.server_error"

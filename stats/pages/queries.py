@@ -1,0 +1,121 @@
+"""What the pages show, read through the API's own paths: `latest_per_quantity` (latest, compare), the compare
+question and the series of each claimant (series)."""
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.core.cache import cache
+from django.db.models import Count
+
+from stats import querysets
+from stats.api import analysis
+from stats.api.filters import FigureFilterSet
+from stats.models import Figure, Source
+from stats.pages import charts
+
+CHART_SECONDS = 24 * 3600
+
+
+@dataclass
+class Quantity:
+    """One party's casualties of one category in one conflict, and the latest claim of each claimant about it."""
+
+    conflict: object
+    party: object
+    category: object
+    claims: list = field(default_factory=list)
+
+    @property
+    def values(self) -> list[int]:
+        return [claim.value for claim in self.claims]
+
+    @property
+    def claimants(self) -> int:
+        return len({claim.claimed_by_id for claim in self.claims})
+
+    @property
+    def summary(self) -> dict:
+        return analysis.compare_summary(self.values)
+
+    @property
+    def first_day(self) -> datetime.date:
+        return min(claim.period_end for claim in self.claims)
+
+    @property
+    def last_day(self) -> datetime.date:
+        return max(claim.period_end for claim in self.claims)
+
+
+# The order people read a conflict's quantities in; other categories follow by name.
+CATEGORY_ORDER = ["killed", "total", "injured", "missing", "captured"]
+
+
+def quantities(figures, as_of: datetime.date) -> list[Quantity]:
+    """Return the quantities of `figures` with the latest claim of each claimant and basis up to `as_of` (one query),
+    by conflict (oldest first), party and category (killed first), the claims highest first."""
+    latest = figures.latest_per_quantity(as_of).with_related().order_by(
+        "conflict__started_on", "conflict__name", "party__name", "category__name", "-value", "claimed_by__name"
+    )
+    found = []
+    for (conflict, party, category), claims in groupby(latest, key=lambda f: (f.conflict, f.party, f.category)):
+        found.append(Quantity(conflict, party, category, list(claims)))
+
+    def order(quantity):
+        slug = quantity.category.slug
+        rank = CATEGORY_ORDER.index(slug) if slug in CATEGORY_ORDER else len(CATEGORY_ORDER)
+        return (quantity.conflict.started_on, quantity.conflict.name, quantity.party.name, rank, quantity.category.name)
+
+    return sorted(found, key=order)
+
+
+def narrowed(figures, query: dict):
+    """Return `figures` narrowed by `claimed_by` and `independent` exactly as the figure list narrows them."""
+    for name in ("claimed_by", "independent"):
+        if query.get(name) is not None:
+            figures = FigureFilterSet.base_filters[name].filter(figures, query[name])
+    return figures
+
+
+def chart_lines(conflict, party, category, query: dict) -> list[charts.Line]:
+    """Return the cumulative series of every claimant (and basis) of the quantity, as chart lines, highest first.
+
+    The points are `series` points (FigureQuerySet.series_per_claimant: the same winners, one per day).
+    """
+    figures = narrowed(Figure.objects.filter(conflict=conflict, party=party, category=category), query)
+    if query.get("start"):
+        figures = figures.filter(period_end__gte=query["start"])
+    if query.get("end"):
+        figures = figures.filter(period_end__lte=query["end"])
+    series = figures.series_per_claimant("day")
+    sources = {
+        pk: (slug, name) for pk, slug, name in
+        Source.objects.filter(pk__in={claimant for claimant, _basis in series}).values_list("pk", "slug", "name")
+    }
+    bases = {claimant: sum(1 for other, _basis in series if other == claimant) for claimant, _basis in series}
+    lines = []
+    for (claimant, basis), rows in series.items():
+        slug, name = sources[claimant]
+        label = name + (f" ({basis})" if bases[claimant] > 1 else "")
+        points = [{"date": row["period_end"], "value": row["value"], "value_low": row["value_low"],
+                   "value_high": row["value_high"]} for row in rows]
+        lines.append(charts.Line(label=label, points=points, claimed_by=slug, basis=basis))
+    lines.sort(key=lambda line: (-line.points[-1]["value"], line.label))
+    return charts.styled(lines)
+
+
+def remembered(key_parts: tuple, build):
+    """Return `build()`, remembered for as long as the data stays at its current version."""
+    key = "page:" + hashlib.blake2b(repr((querysets.data_version(), *key_parts)).encode(), digest_size=16).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, CHART_SECONDS)
+    return found
+
+
+def claim_counts(conflict) -> dict[tuple[int, int], int]:
+    """Return how many figures each (party, category) of the conflict has, cumulative or not."""
+    rows = Figure.objects.filter(conflict=conflict).values("party_id", "category_id").annotate(count=Count("pk"))
+    return {(row["party_id"], row["category_id"]): row["count"] for row in rows.order_by()}

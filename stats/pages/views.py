@@ -1,0 +1,309 @@
+"""Pages for people: thin views that read through the API's paths and hand the result to a template."""
+
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+import markdown
+from csp.decorators import csp_replace
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_exempt
+
+from stats.api import analysis
+from stats.citations import LICENCE_WORDS, format_day
+from stats.models import Category, Conflict, Dataset, Figure, Party, Source
+from stats.pages import charts
+from stats.pages.queries import chart_lines, narrowed, quantities, remembered
+
+# The pages' own policy: styles from the stylesheet only (no inline style), on top of the service's (settings.py).
+PAGE_POLICY = {"style-src": ["'self'"]}
+pages = csp_replace(PAGE_POLICY)
+ABOUT = settings.BASE_DIR / "docs" / "how-to-read-the-numbers.md"
+
+
+class BadQuery(Exception):
+    """A parameter of a page's address is wrong: the page answers 400, saying which and why."""
+
+    def __init__(self, errors: dict):
+        self.errors = errors
+        super().__init__(errors)
+
+
+def bad_request(request, errors: dict, back: str):
+    return render(request, "pages/400.html", {"errors": errors, "back": back}, status=400)
+
+
+def parameters(request, names: list[str]) -> dict:
+    """Return the address's values of `names`: several values of one name (checkboxes) joined by commas, as the API
+    writes them; empty ones left out. Other parameters (a link's tracking tags) are ignored."""
+    found = {}
+    for name in names:
+        values = [value for value in request.GET.getlist(name) if value.strip()]
+        if values:
+            found[name] = ",".join(values)
+    return found
+
+
+class QuantityQuery(analysis.ClaimsParameters, analysis.PeriodParameters):
+    """A quantity page's address: the compare question's `as_of`, `claimed_by` and `independent`, the series'
+    `start` and `end`, with the API's own rules and messages."""
+
+
+QUERY_NAMES = ["as_of", "claimed_by", "independent", "start", "end"]
+
+
+def quantity_query(request) -> tuple[dict, dict]:
+    """Return the page's validated question and the raw parameters it was read from (raising BadQuery)."""
+    raw = parameters(request, QUERY_NAMES)
+    question = QuantityQuery(data=raw)
+    if not question.is_valid():
+        raise BadQuery(question.errors)
+    return dict(question.validated_data), raw
+
+
+@pages
+def home(request):
+    """Return the home page: each conflict with its headline quantities, the search box and the credits."""
+    today = timezone.localdate()
+    found = quantities(Figure.objects.all(), today)
+    by_conflict = {}
+    for quantity in found:
+        by_conflict.setdefault(quantity.conflict, []).append(quantity)
+    return render(request, "pages/home.html", {
+        "conflicts": [
+            (conflict, by_conflict.get(conflict, [])) for conflict in Conflict.objects.order_by("started_on", "name")
+        ],
+        "datasets": Dataset.objects.all(),
+        "today": today,
+    })
+
+
+@pages
+def search(request):
+    """Return the conflicts, parties and sources whose name holds every word of `q`."""
+    q = request.GET.get("q", "").strip()
+    words = q.split()[:8]
+    results = {}
+    if words:
+        for name, model in (("conflicts", Conflict), ("parties", Party), ("sources", Source)):
+            condition = Q()
+            for word in words:
+                condition &= Q(name__icontains=word) | Q(slug__icontains=word)
+            results[name] = list(model.objects.filter(condition)[:50])
+        appears = Figure.objects.filter(
+            Q(party__in=results["parties"]) | Q(claimed_by__in=results["sources"])
+        ).values("conflict__slug", "conflict__name", "party__slug", "party__name", "category__slug",
+                 "category__name", "party_id", "claimed_by_id").distinct().order_by("conflict__name", "party__name")
+        results["quantities"] = quantities_of(appears, results)
+    return render(request, "pages/search.html", {"q": q, "results": results})
+
+
+def quantities_of(rows, results: dict) -> dict:
+    """Return, for each party and source found, the quantity pages where it appears."""
+    links = {}
+    parties = {party.pk for party in results["parties"]}
+    sources = {source.pk for source in results["sources"]}
+    for row in rows:
+        page = (row["conflict__slug"], row["party__slug"], row["category__slug"],
+                f"{row['party__name']}: {row['category__name']} ({row['conflict__name']})")
+        for key, pks, value in (("party", parties, row["party_id"]), ("source", sources, row["claimed_by_id"])):
+            if value in pks:
+                entry = links.setdefault((key, value), [])
+                if page not in entry:
+                    entry.append(page)
+    return links
+
+
+@pages
+def conflict_page(request, slug: str):
+    """Return a conflict's page: the quantities with figures, each claimant's latest claim about each."""
+    conflict = get_object_or_404(Conflict, slug=slug)
+    try:
+        query, raw = quantity_query(request)
+    except BadQuery as bad:
+        return bad_request(request, bad.errors, reverse("conflict", args=[slug]))
+    found = quantities(narrowed(Figure.objects.filter(conflict=conflict), query), query["as_of"])
+    return render(request, "pages/conflict.html", {
+        "conflict": conflict, "quantities": found, "as_of": query["as_of"], "as_of_given": "as_of" in raw,
+        "parties": Party.objects.filter(figures__conflict=conflict).distinct(),
+    })
+
+
+def quantity_context(request, conflict: str, party: str, category: str) -> dict:
+    """Return what a quantity's page, its embed and its chart files show (raising Http404 or BadQuery)."""
+    conflict = get_object_or_404(Conflict, slug=conflict)
+    party = get_object_or_404(Party, slug=party)
+    category = get_object_or_404(Category, slug=category)
+    if not Figure.objects.filter(conflict=conflict, party=party, category=category).exists():
+        raise Http404(f"No figure counts {category.name.lower()} among {party.name} in {conflict.name}.")
+    query, raw = quantity_query(request)
+    compare = {**query, "conflict": conflict, "party": party, "category": category}
+    claims = analysis.compared_claims(compare)
+    shown = {name: raw[name] for name in QUERY_NAMES if name in raw}
+    return {
+        "conflict": conflict, "party": party, "category": category, "query": query, "raw": raw,
+        "claims": claims, "summary": analysis.compare_summary([claim.value for claim in claims]),
+        "claimants": claimants_of(conflict, party, category),
+        "address": f"?{urlencode(shown)}" if shown else "",
+        "title": f"{party.name}: {category.name.lower()}",
+        "marked": query["as_of"] if "as_of" in raw else None,
+        "credits": credits(claims),
+        "api": {
+            "compare": api_address(
+                "compare", conflict=conflict.slug, party=party.slug, category=category.slug, as_of=raw.get("as_of"),
+                claimed_by=raw.get("claimed_by"), independent=raw.get("independent"),
+            ),
+            "export": api_address(
+                "figure-export", conflict=conflict.slug, party=party.slug, category=category.slug, cumulative="true",
+                claimed_by=raw.get("claimed_by"), independent=raw.get("independent"),
+                period_end_after=raw.get("start"), period_end_before=raw.get("end"),
+            ),
+        },
+    }
+
+
+def api_address(route: str, **parameters) -> str:
+    """Return the API's address of the same question (parameters that are None left out)."""
+    given = {name: value for name, value in parameters.items() if value is not None}
+    return f"{reverse(route)}?{urlencode(given, safe=',')}"
+
+
+def claimants_of(conflict, party, category) -> list[Source]:
+    """Return every source with a figure about the quantity (the page's claimant checkboxes)."""
+    figures = Figure.objects.filter(conflict=conflict, party=party, category=category)
+    return list(Source.objects.filter(pk__in=figures.values("claimed_by_id")).order_by("name"))
+
+
+def credits(claims) -> str:
+    """Return the line that credits the claimants and the compilations of `claims`, with their licences."""
+    datasets = {claim.dataset for claim in claims if claim.dataset_id}
+    parts = [f"Claims by {', '.join(sorted({claim.claimed_by.name for claim in claims}))}." if claims else ""]
+    for dataset in sorted(datasets, key=lambda dataset: dataset.name):
+        parts.append(f"{dataset.name}: {dataset.attribution or dataset.name}, "
+                     f"{LICENCE_WORDS.get(dataset.licence, dataset.licence)}.")
+    return " ".join(part for part in parts if part)
+
+
+def chart_key(context: dict, drawing: str) -> tuple:
+    """Return what a chart depends on besides the data's version: the quantity, the question and the drawing."""
+    quantity = (context["conflict"].slug, context["party"].slug, context["category"].slug)
+    return (*quantity, sorted(context["raw"].items()), drawing)
+
+
+def lines_of(context: dict) -> list[charts.Line]:
+    """Return the chart's lines, each with its own API address (`series`)."""
+    conflict, party, category, raw = context["conflict"], context["party"], context["category"], context["raw"]
+    lines = chart_lines(conflict, party, category, context["query"])
+    for line in lines:
+        line.api = api_address("series", conflict=conflict.slug, party=party.slug, category=category.slug,
+                               claimed_by=line.claimed_by, basis=line.basis, start=raw.get("start"),
+                               end=raw.get("end"))
+    return lines
+
+
+def page_chart(context: dict) -> dict:
+    """Return the page's chart, wide and narrow, and its legend, remembered per data version and question: a
+    repeated view reads no series and draws nothing."""
+
+    def build():
+        lines = lines_of(context)
+        drawn = {
+            size: charts.inline_svg(charts.draw(lines, size=size, marked=context["marked"]), labelled_by="chart-title")
+            for size in ("wide", "narrow")
+        }
+        for line in lines:
+            line.claims, line.points = len(line.points), []  # the legend needs only how many
+        return {"lines": lines, "chart_wide": drawn["wide"], "chart_narrow": drawn["narrow"]}
+
+    return remembered(chart_key(context, "page"), build)
+
+
+def with_quantity(template: str):
+    """Make a view of a quantity's page (or its embed) from the template that shows it."""
+
+    def view(request, conflict: str, party: str, category: str):
+        try:
+            context = quantity_context(request, conflict, party, category)
+        except BadQuery as bad:
+            return bad_request(request, bad.errors, request.path)
+        context.update(page_chart(context))
+        context["today"] = timezone.localdate()
+        return render(request, template, context)
+
+    return view
+
+
+quantity_page = pages(with_quantity("pages/quantity.html"))
+embed = xframe_options_exempt(csp_replace({**PAGE_POLICY, "frame-ancestors": ["*"]})(with_quantity("pages/embed.html")))
+
+
+def chart_file(request, conflict: str, party: str, category: str, kind: str):
+    """Return the quantity's chart as an SVG or PNG file for an article: title, source line and credits drawn in."""
+    try:
+        context = quantity_context(request, conflict, party, category)
+    except BadQuery as bad:
+        return bad_request(request, bad.errors, request.path.rsplit("/", 1)[0] + "/")
+    as_of = f", as of {format_day(context['marked'])}" if context["marked"] else ""
+    title = f"{context['party'].name}: {context['category'].name.lower()}, by claimant{as_of}"
+    page = request.build_absolute_uri(reverse("quantity", args=[conflict, party, category])) + context["address"]
+    source = f"Source: conflictdata, {page}. {context['credits']}"
+
+    def build():
+        figure = charts.draw(lines_of(context), size="article", marked=context["marked"], title=title, credits=source)
+        return charts.png(figure) if kind == "png" else charts.svg(figure).encode()
+
+    body = remembered(chart_key(context, f"article.{kind}@{request.get_host()}"), build)
+    response = HttpResponse(body, content_type="image/png" if kind == "png" else "image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="conflictdata-{conflict}-{party}-{category}.{kind}"'
+    return response
+
+
+@pages
+def figure_page(request, pk: int):
+    """Return one claim: its sentence, citation, report, dataset, revisions and the other claims about it then."""
+    figure = get_object_or_404(Figure.objects.with_related(), pk=pk)
+    compare = {"conflict": figure.conflict, "party": figure.party, "category": figure.category,
+               "as_of": figure.period_end}
+    others = [claim for claim in analysis.compared_claims(compare) if claim.pk != figure.pk]
+    return render(request, "pages/figure.html", {
+        "figure": figure, "revisions": analysis.figure_revisions(figure.pk), "others": others,
+    })
+
+
+@cache
+def about_html(path: Path, modified: float) -> str:
+    """Return the codebook as HTML, its tables in regions that scroll on a narrow screen (and take the keyboard)."""
+    html = markdown.markdown(path.read_text(encoding="utf-8"), extensions=["toc", "tables", "attr_list"])
+    scrolling = '<div class="table-scroll" tabindex="0" role="region" aria-label="Table">'
+    return html.replace("<table>", f"{scrolling}<table>").replace("</table>", "</table></div>")
+
+
+@pages
+def about(request):
+    """Return the codebook: how to read the numbers (docs/how-to-read-the-numbers.md)."""
+    return render(request, "pages/about.html", {"body": about_html(ABOUT, ABOUT.stat().st_mtime)})
+
+
+def not_found(request, exception=None):
+    """Return the 404 page (JSON under /api/, where clients expect it)."""
+    if request.path.startswith("/api/"):
+        from stats.api.errors import json_not_found
+
+        return json_not_found(request, exception)
+    message = str(exception.args[0]) if exception and exception.args and isinstance(exception.args[0], str) else ""
+    response = render(request, "pages/404.html", {"message": message}, status=404)
+    return csp_replace(PAGE_POLICY)(lambda: response)()
+
+
+def server_error(request):
+    """Return the 500 page (JSON under /api/)."""
+    if request.path.startswith("/api/"):
+        from stats.api.errors import json_server_error
+
+        return json_server_error(request)
+    return render(request, "pages/500.html", status=500)

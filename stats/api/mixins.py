@@ -64,7 +64,8 @@ class StrictQueryMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if getattr(self, request.method.lower(), None) is not None:  # otherwise DRF answers 405
+        method = request.method.lower()
+        if method in self.http_method_names and getattr(self, method, None) is not None:  # otherwise DRF answers 405
             self.check_query_parameters(request)
 
 

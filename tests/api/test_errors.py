@@ -175,3 +175,10 @@ def test_an_error_page_of_djangos_own_under_the_api_is_json_in_debug_mode(client
         response = client.get("/api/v1/figures/", HTTP_HOST="elsewhere.example")
     assert response.status_code == 400
     assert response.json() == {"detail": "The request was refused (Bad Request)."}
+
+
+def test_a_method_no_endpoint_has_is_a_405_whatever_the_parameters(api, db):
+    # QUERY is a method name HTTP may get, and `query` is also the name of the views' own helper.
+    response = api.generic("QUERY", "/api/v1/compare/?claimed_by=&party=0")
+    assert response.status_code == 405
+    assert response.json()["detail"] == 'Method "QUERY" not allowed.'

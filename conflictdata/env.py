@@ -1,5 +1,6 @@
 """Small, strict readers of the environment: a malformed value stops start-up naming the variable."""
 
+import ipaddress
 import os
 import re
 
@@ -125,3 +126,28 @@ def env_redis_url(name: str) -> str | None:
     if not url.startswith(REDIS_SCHEMES) or url in REDIS_SCHEMES:
         raise ImproperlyConfigured(f"{name} must be a Redis URL like redis://127.0.0.1:6379/0; got {url!r}.")
     return url
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Return the comma-separated addresses or networks in variable `name` (`10.0.0.0/8, 192.0.2.7`)."""
+    networks = []
+    for item in envlist(name, default=[]):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be a comma-separated list of IP addresses or networks (like 10.0.0.0/8, 192.0.2.7); "
+                f"{item!r} is not one."
+            ) from None
+    return networks
+
+
+def env_public_url(name: str) -> str | None:
+    """Return the service's public base address in variable `name` (`https://host[:port]`, no path), or None."""
+    raw = os.environ.get(name, "").strip().rstrip("/")
+    if not raw:
+        return None
+    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?", raw):
+        raise ImproperlyConfigured(f"{name} must be the service's address, like https://conflictdata.example.org "
+                                   f"(a scheme and a host, a port if any, no path); got {raw!r}.")
+    return raw

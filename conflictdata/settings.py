@@ -6,10 +6,13 @@ from conflictdata.env import (
     env_allowed_hosts,
     env_database,
     env_database_url,
+    env_networks,
+    env_public_url,
     env_rate,
     env_redis_url,
     env_secret_key,
     envbool,
+    envint,
     envlist,
 )
 
@@ -48,6 +51,7 @@ MIDDLEWARE = [
     "stats.middleware.RequestLogMiddleware",
     # Errors under /api/ are JSON in every mode, debug included (an unmatched address, Django's own error pages).
     "stats.middleware.APIErrorsAsJSONMiddleware",
+    "stats.middleware.PublicURLMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (django-csp; views may narrow or widen it with its decorators).
     "csp.middleware.CSPMiddleware",
@@ -64,8 +68,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the signed-in user on every revision made through a request (admin and API alike).
     "simple_history.middleware.HistoryRequestMiddleware",
-    "stats.middleware.ReadTimeLimitMiddleware",
     "stats.middleware.DatabaseUnavailableMiddleware",
+    # One time budget per read (READ_TIMEOUT_MS); after the line above, so that its 503 comes first.
+    "stats.budget.ReadBudgetMiddleware",
     # Refuses sign-in to the admin after repeated failures (django-axes); last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -75,12 +80,12 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Five failed sign-ins from one address for one username lock that pair out for an hour, counted in the database
-# (shared by every process and host). Addresses are read as the proxy in front reports them.
+# (shared by every process and host). The address is the client's as stats.proxies finds it (TRUSTED_PROXIES).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "stats.middleware.client_address"
+AXES_CLIENT_IP_CALLABLE = "stats.proxies.client_address"
 
 # Logs go to standard output: in production one JSON object per line (a line per request from
 # conflictdata.requests), in development plain text.
@@ -117,14 +122,16 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "stats.pages.context.base_url",
             ],
         },
     },
 ]
 
-# On PostgreSQL, an API read whose query runs longer than this is stopped and answered 503 (narrower filters help):
-# on the primary for the request (stats/middleware.py), on replicas, which only read, for every statement.
-READ_TIMEOUT_MS = 10_000
+# A read request (the API's and the pages', the export aside) that takes longer than this is stopped and answered
+# 503 (narrower filters help), on SQLite and PostgreSQL alike (stats/budget.py); on replicas, which only read, each
+# statement also carries it as PostgreSQL's statement_timeout.
+READ_TIMEOUT_MS = envint("READ_TIMEOUT_MS", 10_000)
 
 DATABASES = {"default": env_database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 # Read replicas of the primary (comma-separated PostgreSQL URLs): reads go to one of them at random, writes and
@@ -162,6 +169,8 @@ USE_TZ = True
 # The largest request body read (API bodies and admin forms alike; DRF reads JSON through `request.body`): larger
 # is a 413, refused from its Content-Length before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+# The largest CSV file the admin imports in a request; larger files go through `manage.py import_figures`.
+ADMIN_IMPORT_MAX_BYTES = envint("ADMIN_IMPORT_MAX_BYTES", 20_000_000)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -218,7 +227,7 @@ REST_FRAMEWORK = {
         "stats.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["stats.api.parsers.ORJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "stats.api.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "stats.api.schema.ConflictdataAutoSchema",
@@ -229,14 +238,22 @@ REST_FRAMEWORK = {
 
 # Rate limits per client, off unless set: anonymous clients by address, signed-in ones by account. The counts live in
 # the cache, so with REDIS_URL every worker and host shares them; without it each process counts alone.
-THROTTLE_RATES = {"anon": env_rate("API_THROTTLE_ANON"), "user": env_rate("API_THROTTLE_USER")}
+THROTTLE_RATES = {
+    "anon": env_rate("API_THROTTLE_ANON"), "user": env_rate("API_THROTTLE_USER"),
+    # The CSV export's own limit, on top of the others: one export can be the whole database.
+    "export": env_rate("API_THROTTLE_EXPORT"),
+}
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    f"rest_framework.throttling.{'Anon' if scope == 'anon' else 'User'}RateThrottle"
-    for scope, rate in THROTTLE_RATES.items() if rate
+    f"stats.proxies.{'Anon' if scope == 'anon' else 'User'}RateThrottle"
+    for scope, rate in THROTTLE_RATES.items() if rate and scope in ("anon", "user")
 ]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = THROTTLE_RATES
-# Clients are told apart by the address the one proxy in front appends to X-Forwarded-For (see README: Deployment).
-REST_FRAMEWORK["NUM_PROXIES"] = 1
+# The service's public address (https://conflictdata.example.org): when set, the base of every absolute link it gives
+# (next and previous pages, the API root, the pages' canonical and embed addresses), whatever Host a request carried.
+PUBLIC_URL = env_public_url("PUBLIC_URL")
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); none by default, and then the
+# connecting address is the client's (stats/proxies.py, README: Deployment).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "conflictdata API",

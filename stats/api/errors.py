@@ -10,7 +10,9 @@ from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-QUERY_CANCELED = "57014"  # PostgreSQL's code for a statement stopped by statement_timeout
+from stats import budget
+
+QUERY_CANCELED = "57014"  # PostgreSQL's code for a statement cancelled (a replica's statement_timeout, our budget)
 
 
 class ParameterError(exceptions.ValidationError):
@@ -98,7 +100,9 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(model_errors(exc))
     elif isinstance(exc, RequestDataTooBig):
         exc = BodyTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-    elif isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
+    elif budget.spent(exc) or (
+        isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED
+    ):
         exc = TooSlow(settings.READ_TIMEOUT_MS)
     elif isinstance(exc, ProtectedError | RestrictedError):
         view = context.get("view")

@@ -5,6 +5,7 @@ import datetime
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
+from django.db import connections
 from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +26,7 @@ from stats.models import (
     SourceKind,
 )
 from stats.querysets import slug_pks
+from stats.search import matching_ids, search_words
 
 MAX_LIST_VALUES = 50
 MAX_QUERY_LENGTH = 200
@@ -157,15 +159,31 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
 
 
-class WordsFilter(django_filters.CharFilter):
-    """Rows containing every word, in any of `fields`, ignoring case."""
+class WordsField(forms.CharField):
+    """The words of `q`, by the one rule of stats.search: at most 8 distinct words of at least 3 characters."""
 
-    def __init__(self, *args, search_fields, **kwargs):
-        self.search_fields = search_fields
+    def clean(self, value):
+        text = super().clean(value)  # the length limit holds for the text as given
+        return search_words(text) if text else None
+
+
+@extend_schema_field({"type": "string", "maxLength": MAX_QUERY_LENGTH})
+class WordsFilter(django_filters.Filter):
+    """Rows containing every word, ignoring case: through a table's search index (figures, reports), or in any of
+    `search_fields` (the vocabularies, a few rows each)."""
+
+    field_class = WordsField
+
+    def __init__(self, *args, search_fields=(), index: str | None = None, **kwargs):
+        self.search_fields, self.index = search_fields, index
         super().__init__(*args, max_length=MAX_QUERY_LENGTH, **kwargs)
 
     def filter(self, qs, value):
-        for word in value.split():
+        if not value:
+            return qs
+        if self.index is not None:
+            return qs.filter(pk__in=matching_ids(self.index, value, connections[qs.db].vendor))
+        for word in value:
             qs = qs.filter(Q(*[Q(**{f"{field}__icontains": word}) for field in self.search_fields], _connector=Q.OR))
         return qs
 
@@ -290,8 +308,9 @@ class FigureFilterSet(FilterSet):
         "copy up to date (pair it with `/api/v1/figures/deleted/`).",
     )
     q = WordsFilter(
-        search_fields=["quote", "notes", "report__title"],
-        help_text="Words that must all appear (ignoring case) in the quote, the notes or the report's title.",
+        index="stats_figure",
+        help_text="Words that must all appear (ignoring case; a part of a word will do: `russ` finds Russian) in the "
+        "quote, the notes or the report's title: at most 8 distinct words of at least 3 characters each.",
     )
     ordering = django_filters.OrderingFilter(
         fields=[
@@ -311,7 +330,11 @@ class FigureFilterSet(FilterSet):
 
 
 class ConflictFilterSet(FilterSet):
-    q = WordsFilter(search_fields=["name", "description"], help_text="Words in the name or description.")
+    q = WordsFilter(
+        search_fields=["name", "description"],
+        help_text="Words that must all appear in the name or description (ignoring case): at most 8 distinct words of "
+        "at least 3 characters each.",
+    )
 
     class Meta:
         model = Conflict
@@ -373,7 +396,11 @@ class ReportFilterSet(FilterSet):
     )
     published_after = date_filter("published_on", "gte", "Published on this day or later, as YYYY-MM-DD.")
     published_before = date_filter("published_on", "lte", "Published on this day or earlier, as YYYY-MM-DD.")
-    q = WordsFilter(search_fields=["title", "summary"], help_text="Words that must all appear in the title or summary.")
+    q = WordsFilter(
+        index="stats_report",
+        help_text="Words that must all appear in the title or summary (ignoring case; a part of a word will do): at "
+        "most 8 distinct words of at least 3 characters each.",
+    )
 
     class Meta:
         model = Report

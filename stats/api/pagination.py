@@ -20,6 +20,8 @@ from stats.api.errors import PageNotFound, ParameterError
 
 CURSOR_SALT = "conflictdata.pagination.cursor"
 COUNT_SECONDS = 3600
+# Deeper than this, a numbered page would make the database count past every row before it: `cursor` seeks instead.
+MAX_OFFSET = 10_000
 
 
 def counted(queryset, request, version: str | None, page_parameters: set[str]) -> int:
@@ -92,6 +94,10 @@ def after(ordering: list[tuple[str, bool]], keys: list):
     return bound & condition
 
 
+def reversed_ordering(ordering: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    return [(path, not descending) for path, descending in ordering]
+
+
 def encode_key(value):
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
@@ -128,17 +134,31 @@ class KeysetPagination(BasePagination):
             raise ParameterError({self.page_query_param: ["Give a whole number from 1 up."]})
         return int(raw)
 
-    def decode_cursor(self, raw: str, ordering, model) -> tuple[int, list]:
+    def decode_cursor(self, raw: str, ordering, model) -> tuple[int, list, bool]:
+        """Return the page number a cursor leads to, the keys of the row it seeks from, and whether it goes back."""
         message = "This cursor is not valid for this list: follow the `next` link as given, or start from page 1."
         try:
             cursor = signing.loads(raw, salt=CURSOR_SALT)
-            page_number, names, keys = cursor["n"], cursor["o"], cursor["k"]
+            page_number, names, keys, back = cursor["n"], cursor["o"], cursor["k"], cursor.get("b", False)
             if names != order_by_args(ordering) or not isinstance(page_number, int) or len(keys) != len(ordering):
                 raise ValueError("ordering changed")
+            if not isinstance(back, bool):
+                raise ValueError("direction")
             keys = [model_field(model, path).to_python(key) for (path, _desc), key in zip(ordering, keys, strict=True)]
         except (signing.BadSignature, ValueError, TypeError, KeyError, ValidationError):
             raise ParameterError({self.cursor_query_param: [message]}) from None
-        return page_number, keys
+        return page_number, keys, back
+
+    def encode_cursor(self, page_number: int, ordering, row, back: bool = False) -> str:
+        """Return the cursor of page `page_number`: it seeks from `row`, forward (the next page) or back."""
+        cursor = {
+            "n": page_number,
+            "o": order_by_args(ordering),
+            "k": [encode_key(value_at(row, path)) for path, _descending in ordering],
+        }
+        if back:
+            cursor["b"] = True
+        return signing.dumps(cursor, salt=CURSOR_SALT, compress=True)
 
     def paginate_queryset(self, queryset, request, view=None, fetch=list):
         """Return the requested page of `queryset`, read by `fetch` (a faster reader may be given)."""
@@ -148,16 +168,27 @@ class KeysetPagination(BasePagination):
             raise ParameterError({self.cursor_query_param: ["Give either cursor or page, not both."]})
         self.page_size_value = self.get_page_size(request)
         ordering = ordering_with_tiebreak(queryset)
-        queryset = queryset.order_by(*order_by_args(ordering))
-        self.count = counted(queryset, request, getattr(view, "data_version", None), self.query_parameters())
-
-        if self.cursor_query_param in params:
-            self.page_number, keys = self.decode_cursor(params[self.cursor_query_param], ordering, queryset.model)
-            rows = fetch(queryset.filter(after(ordering, keys))[: self.page_size_value])
-        else:
+        if self.cursor_query_param not in params:
             self.page_number = self.get_page_number(request)
             offset = (self.page_number - 1) * self.page_size_value
-            rows = fetch(queryset[offset : offset + self.page_size_value]) if offset < self.count else []
+            if offset > MAX_OFFSET:
+                raise ParameterError({self.page_query_param: [
+                    f"Pages are numbered only for the first {MAX_OFFSET:,} rows: to go deeper, follow the `next` "
+                    "links (their `cursor` seeks straight to the next rows, however deep)."
+                ]})
+        queryset_in_order = queryset.order_by(*order_by_args(ordering))
+        self.count = counted(queryset_in_order, request, getattr(view, "data_version", None), self.query_parameters())
+
+        if self.cursor_query_param in params:
+            self.page_number, keys, back = self.decode_cursor(params[self.cursor_query_param], ordering, queryset.model)
+            if back:  # the rows before `keys`: read backwards from them, then put in order
+                backwards = reversed_ordering(ordering)
+                seek = queryset.order_by(*order_by_args(backwards)).filter(after(backwards, keys))
+                rows = fetch(seek[: self.page_size_value])[::-1]
+            else:
+                rows = fetch(queryset_in_order.filter(after(ordering, keys))[: self.page_size_value])
+        else:
+            rows = fetch(queryset_in_order[offset : offset + self.page_size_value]) if offset < self.count else []
 
         last_page = max(1, -(-self.count // self.page_size_value))
         if not rows and self.page_number > 1:
@@ -166,18 +197,11 @@ class KeysetPagination(BasePagination):
                 f"{last_page} page{'' if last_page == 1 else 's'} of {self.page_size_value}."
             )
         self.has_next = self.page_number < last_page and len(rows) == self.page_size_value
-        self.next_cursor = None
+        self.next_cursor = self.previous_cursor = None
         if self.has_next:
-            last = rows[-1]
-            self.next_cursor = signing.dumps(
-                {
-                    "n": self.page_number + 1,
-                    "o": order_by_args(ordering),
-                    "k": [encode_key(value_at(last, path)) for path, _descending in ordering],
-                },
-                salt=CURSOR_SALT,
-                compress=True,
-            )
+            self.next_cursor = self.encode_cursor(self.page_number + 1, ordering, rows[-1])
+        if self.page_number > 2 and rows:
+            self.previous_cursor = self.encode_cursor(self.page_number - 1, ordering, rows[0], back=True)
         return rows
 
     def get_next_link(self) -> str | None:
@@ -187,12 +211,14 @@ class KeysetPagination(BasePagination):
         return replace_query_param(url, self.cursor_query_param, self.next_cursor)
 
     def get_previous_link(self) -> str | None:
+        """Return the previous page's address: page 1's own, or a cursor seeking back (a numbered page might be
+        deeper than pages are numbered)."""
         if self.page_number <= 1:
             return None
-        url = remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
-        if self.page_number == 2:
-            return remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.page_query_param, self.page_number - 1)
+        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        if self.previous_cursor is None:
+            return remove_query_param(url, self.cursor_query_param)
+        return replace_query_param(url, self.cursor_query_param, self.previous_cursor)
 
     def get_paginated_response(self, data):
         return Response(
@@ -221,7 +247,8 @@ class KeysetPagination(BasePagination):
         return [
             {
                 "name": self.page_query_param, "required": False, "in": "query",
-                "description": "Page number, from 1. A page past the end is a 404.",
+                "description": f"Page number, from 1, for the first {MAX_OFFSET:,} rows ((page − 1) × page_size ≤ "
+                f"{MAX_OFFSET:,}); deeper, follow the `cursor` of `next`. A page past the end is a 404.",
                 "schema": {"type": "integer", "minimum": 1, "maximum": 10**17},
             },
             {

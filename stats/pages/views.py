@@ -7,18 +7,21 @@ from urllib.parse import urlencode
 import markdown
 from csp.decorators import csp_replace
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from stats.api import analysis
+from stats.api.filters import MAX_QUERY_LENGTH
 from stats.citations import LICENCE_WORDS, format_day
 from stats.models import Category, Conflict, Dataset, Figure, Party, Source
 from stats.pages import charts
 from stats.pages.queries import chart_lines, narrowed, quantities, remembered
+from stats.search import search_words
 
 # The pages' own policy: styles from the stylesheet only (no inline style), on top of the service's (settings.py).
 PAGE_POLICY = {"style-src": ["'self'"]}
@@ -86,10 +89,13 @@ def home(request):
 @pages
 def search(request):
     """Return the conflicts, parties and sources whose name holds every word of `q`."""
-    q = request.GET.get("q", "").strip()
-    words = q.split()[:8]
+    q = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     results = {}
-    if words:
+    if q:
+        try:
+            words = search_words(q)
+        except ValidationError as error:
+            return bad_request(request, {"q": error.messages}, reverse("search"))
         for name, model in (("conflicts", Conflict), ("parties", Party), ("sources", Source)):
             condition = Q()
             for word in words:
@@ -257,7 +263,7 @@ def chart_file(request, conflict: str, party: str, category: str, kind: str):
         figure = charts.draw(lines_of(context), size="article", marked=context["marked"], title=title, credits=source)
         return charts.png(figure) if kind == "png" else charts.svg(figure).encode()
 
-    body = remembered(chart_key(context, f"article.{kind}@{request.get_host()}"), build)
+    body = remembered(chart_key(context, f"article.{kind}@{request.build_absolute_uri('/')}"), build)
     response = HttpResponse(body, content_type="image/png" if kind == "png" else "image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="conflictdata-{conflict}-{party}-{category}.{kind}"'
     return response
@@ -297,6 +303,18 @@ def not_found(request, exception=None):
         return json_not_found(request, exception)
     message = str(exception.args[0]) if exception and exception.args and isinstance(exception.args[0], str) else ""
     response = render(request, "pages/404.html", {"message": message}, status=404)
+    return csp_replace(PAGE_POLICY)(lambda: response)()
+
+
+def too_slow(request):
+    """Return the 503 page of a read whose time budget ran out (JSON under /api/)."""
+    seconds = settings.READ_TIMEOUT_MS / 1000
+    if request.path.startswith("/api/"):
+        from stats.api.errors import TooSlow
+
+        return JsonResponse({"detail": str(TooSlow(settings.READ_TIMEOUT_MS).detail)}, status=503)
+    response = render(request, "pages/503.html", {"seconds": f"{seconds:g}"}, status=503)
+    response["Retry-After"] = "30"
     return csp_replace(PAGE_POLICY)(lambda: response)()
 
 

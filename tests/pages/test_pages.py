@@ -166,6 +166,7 @@ def test_search_finds_conflicts_parties_and_sources_and_where_they_appear(client
     html = page(client, "/search/", q="economist")
     assert '<li>The Economist: <a href="/conflicts/russia-ukraine/russia-armed-forces/killed/">' in html
     assert "Nothing matches" in page(client, "/search/", q="zzzz")
+    assert "Too short: &#x27;of&#x27;." in page(client, "/search/", status=400, q="of economist")
 
 
 def test_the_pages_allow_no_inline_style_or_script(client, claims):
@@ -225,3 +226,12 @@ def test_the_pages_take_a_fixed_number_of_queries(client, claims, django_assert_
     FigureFactory(conflict=claims["cia"].conflict, party=claims["cia"].party, category=claims["cia"].category,
                   claimed_by=claims["cia"].claimed_by, period_end=D(2024, 12, 1), value=16000)
     assert "16,000" in page(client, QUANTITY)  # a write is a new data version: the chart is drawn anew
+
+
+def test_public_url_is_the_base_of_the_addresses_a_page_gives_to_paste(client, claims, settings):
+    settings.PUBLIC_URL = "https://data.example.org"
+    html = page(client, QUANTITY)
+    assert '<link rel="canonical" href="https://data.example.org/conflicts/russia-ukraine/' in html
+    assert 'src="https://data.example.org/embed/russia-ukraine/russia-armed-forces/killed/"' in html.replace(
+        "&quot;", '"'
+    )

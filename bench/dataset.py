@@ -100,7 +100,10 @@ def import_floor() -> float:
         rows = cursor.fetchall()
         schema = ""
         if connection.vendor == "sqlite":
-            cursor.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'stats_figure' AND sql IS NOT NULL")
+            # The table and its indexes; not its triggers, which keep the search index (the floor inserts bare rows).
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = 'stats_figure' AND sql IS NOT NULL AND type != 'trigger'"
+            )
             schema = ";".join(sql.replace('"stats_figure"', '"bench_floor"') for (sql,) in cursor.fetchall())
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":

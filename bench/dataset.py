@@ -9,20 +9,25 @@ Django must be set up (by `bench/run.py`) before this module is imported.
 
 import csv
 import datetime
+import random
 import time
 from pathlib import Path
 
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from stats import versions
 from stats.csvformat import FIGURE_CSV_COLUMNS
-from stats.importing import figures_import
-from stats.models import Category, Conflict, Party, Source
+from stats.importing import figures_import, statistics_refresh
+from stats.models import Category, Conflict, DataVersion, Figure, Party, Source
 
 PARTIES, CATEGORIES, CLAIMANTS = 10, 5, 200
 QUANTITIES = PARTIES * CATEGORIES * CLAIMANTS
 FIRST_DAY = datetime.date(2024, 1, 1)
 QUALIFIERS = ["exact", "exact", "approximately", "at_least"]
+EDITS_PER_WRITE = 1_000
 # The stored columns of a figure, in the order the floor inserts them.
 FIGURE_COLUMNS = [
     "conflict_id", "party_id", "category_id", "claimed_by_id", "report_id", "value", "value_low", "value_high",
@@ -43,17 +48,18 @@ def claimant(i: int) -> str:
     return f"source-{(i // (PARTIES * CATEGORIES)) % CLAIMANTS:03d}"
 
 
+@versions.recorded
 def vocabularies() -> None:
     Conflict.objects.create(slug="war", name="The War", started_on=datetime.date(2022, 2, 24))
-    Party.objects.bulk_create(
+    bulk_create_with_history([
         Party(slug=party(i), name=f"Party {i}", kind="armed_forces") for i in range(PARTIES)
-    )
-    Category.objects.bulk_create(
+    ], Party, default_date=versions.revision_time())
+    bulk_create_with_history([
         Category(slug=f"category-{i}", name=f"Category {i}") for i in range(CATEGORIES)
-    )
-    Source.objects.bulk_create(
+    ], Category, default_date=versions.revision_time())
+    bulk_create_with_history([
         Source(slug=f"source-{i:03d}", name=f"Source {i}", kind="media") for i in range(CLAIMANTS)
-    )
+    ], Source, default_date=versions.revision_time())
 
 
 def write_csv(path: Path, n: int) -> None:
@@ -87,7 +93,58 @@ def build(directory: Path, n: int, log) -> dict:
     result = figures_import(source=source, progress=log)
     seconds = time.perf_counter() - began
     log(str(result))  # the importer has refreshed the planner's statistics as it committed
-    return {"rows": result.created, "seconds": seconds, "floor_seconds": import_floor()}
+    measured = {"rows": result.created, "seconds": seconds, "floor_seconds": import_floor()}
+    edited, deleted = make_history(n, log)
+    return {**measured, "edits": edited, "deletions": deleted}
+
+
+def make_history(n: int, log) -> tuple[int, int]:
+    """Give the figures a past: n / 10 edits and n / 100 deletions after the import, spread over the last 60 days.
+
+    The import is dated 61 days ago; then come writes of EDITS_PER_WRITE edited values or deleted figures each,
+    through the project's write path (one data version each, revisions as curators' edits make them), each dated
+    afterwards a little later than the one before, so that `as_recorded` a month ago sees about half of them.
+    """
+    edits, deletions = n // 10, n // 100
+    writes = -(-edits // EDITS_PER_WRITE) + -(-deletions // EDITS_PER_WRITE)
+    now = timezone.now()
+    first = now - datetime.timedelta(days=61)
+    step = datetime.timedelta(days=60) / max(writes, 1)
+    for number in range(1, versions.current() + 1):  # the vocabularies and the import
+        redate(number, first)
+    log(f"making a past: {edits:,} edits and {deletions:,} deletions in {writes} writes over 60 days")
+    rng = random.Random(n)
+    chosen = rng.sample(range(1, n + 1), edits + deletions)
+    edited, deleted = chosen[:edits], chosen[edits:]
+    moment = first
+    for start in range(0, edits, EDITS_PER_WRITE):
+        with versions.recorded_write():
+            figures = list(Figure.objects.filter(pk__in=edited[start:start + EDITS_PER_WRITE]))
+            for figure in figures:
+                figure.value += 1 + rng.randrange(100)
+                figure.updated_at = timezone.now()
+            bulk_update_with_history(figures, Figure, ["value", "updated_at"], batch_size=EDITS_PER_WRITE,
+                                     default_date=versions.revision_time())
+        moment += step
+        redate(versions.current(), moment)
+    for start in range(0, deletions, EDITS_PER_WRITE):
+        with versions.recorded_write():
+            Figure.objects.filter(pk__in=deleted[start:start + EDITS_PER_WRITE]).delete()
+        moment += step
+        redate(versions.current(), moment)
+    statistics_refresh()
+    return edits, deletions
+
+
+def redate(number: int, moment: datetime.datetime) -> None:
+    """Date data version `number` and its revisions `moment` (the benchmark's past is made in minutes, not days)."""
+    committed = DataVersion.objects.get(number=number).committed_at
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for table in versions.history_tables():
+            cursor.execute(f"UPDATE {table} SET history_date = %s WHERE history_date = %s",
+                           [adapt(moment), adapt(committed)])
+    DataVersion.objects.filter(number=number).update(committed_at=moment)
 
 
 def import_floor() -> float:
@@ -102,7 +159,8 @@ def import_floor() -> float:
         if connection.vendor == "sqlite":
             # The table and its indexes; not its triggers, which keep the search index (the floor inserts bare rows).
             cursor.execute(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = 'stats_figure' AND sql IS NOT NULL AND type != 'trigger'"
+                "SELECT sql FROM sqlite_master "
+                "WHERE tbl_name = 'stats_figure' AND sql IS NOT NULL AND type != 'trigger'"
             )
             schema = ";".join(sql.replace('"stats_figure"', '"bench_floor"') for (sql,) in cursor.fetchall())
     with connection.cursor() as cursor:

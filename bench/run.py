@@ -11,6 +11,7 @@ BENCH_DIR (default /tmp/conflictdata-bench), DATABASE_URL (a PostgreSQL database
 dropped and made again; Datasette, which serves SQLite files, is then left out).
 """
 
+import datetime
 import http.client
 import json
 import os
@@ -48,6 +49,8 @@ TARGETS = {
     "deep page": "p50 ≤ 1.5x first page",
     "series": "≥ 0.3x floor's narrow list",
     "export": "≥ 2x Datasette rows/s, < 200 MB",
+    "narrow list, as recorded": "≥ 0.2x the present narrow list",
+    "export, as recorded": "≥ 0.33x the present export",
     "import": "≥ 0.2x executemany",
 }
 
@@ -221,6 +224,10 @@ def measure_api() -> dict:
             "series": wrk(server.url("/api/v1/series/", NARROW)),
         }
         found["export"] = export(server.url("/api/v1/figures/export/"), server)
+        # The past: as the data stood a month ago, halfway through the edits and deletions (bench/dataset.py).
+        past = {"as_recorded": (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)).isoformat()}
+        found["narrow list, as recorded"] = wrk(server.url("/api/v1/figures/", {**NARROW, **past}))
+        found["export, as recorded"] = export(server.url("/api/v1/figures/export/", past), server)
         return found
     finally:
         server.stop()
@@ -302,18 +309,33 @@ def table(imported: dict, api: dict, datasette: dict, floor: dict) -> str:
             cells(api, question) + cells(datasette, question) + cells(floor, question) + versus
             + [TARGETS[question]]) + " |")
     mine, theirs = api.get("export"), datasette.get("export")
+
+    def rows(found):
+        if not found:
+            return "-"
+        return f"{found['rows_per_s']:,.0f} rows/s, {found['rows']:,} rows, peak {found['peak_mb']:.0f} MB"
+
     if mine or theirs:
-        def rows(found):
-            if not found:
-                return "-"
-            return f"{found['rows_per_s']:,.0f} rows/s, {found['rows']:,} rows, peak {found['peak_mb']:.0f} MB"
         lines.append(f"| export (CSV, all) | {rows(mine)} | | | {rows(theirs)} | | | | | | "
                      f"{ratio(mine and mine['rows_per_s'], theirs and theirs['rows_per_s'])} | | "
                      f"{TARGETS['export']} |")
+    past, present = api.get("narrow list, as recorded"), api.get("narrow list")
+    if past:
+        lines.append(f"| narrow list, as recorded a month ago | {' | '.join(cells(api, 'narrow list, as recorded'))} "
+                     f"| | | | | | | {ratio(past['rps'], present and present['rps'])}x the present narrow list | "
+                     f"{TARGETS['narrow list, as recorded']} |")
+    past_export = api.get("export, as recorded")
+    if past_export:
+        lines.append(f"| export, as recorded a month ago | {rows(past_export)} | | | | | | | | | | "
+                     f"{ratio(past_export['rows_per_s'], mine and mine['rows_per_s'])}x the present export | "
+                     f"{TARGETS['export, as recorded']} |")
     if imported and imported.get("seconds"):
         rate, floor_rate = imported["rows"] / imported["seconds"], imported["rows"] / imported["floor_seconds"]
         lines.append(f"| import ({imported['rows']:,} rows) | {rate:,.0f} rows/s | | | | | | {floor_rate:,.0f} "
                      f"rows/s (executemany) | | | | {rate / floor_rate:.2f} | {TARGETS['import']} |")
+    if imported and imported.get("edits"):
+        lines.append(f"\nThe past: {imported['edits']:,} edits and {imported['deletions']:,} deletions after the "
+                     "import, over 60 days; as recorded a month ago is halfway through them.")
     return "\n".join(lines)
 
 

@@ -228,7 +228,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["stats.api.parsers.ORJSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["stats.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "stats.api.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "stats.api.schema.ConflictdataAutoSchema",
     "EXCEPTION_HANDLER": "stats.api.errors.exception_handler",
@@ -271,6 +271,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "stats.api.schema.documented_extras"],
     # Tag each operation by its resource (figures, series, compare…), in the order a journalist needs them.
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "TAGS": [
@@ -296,4 +297,4 @@ SPECTACULAR_SETTINGS = {
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
-CORS_EXPOSE_HEADERS = ["ETag"]
+CORS_EXPOSE_HEADERS = ["ETag", "X-Data-Version"]

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from stats import versions
 from stats.importing import ImportRefused, decoded, figures_import
 from stats.models import DUPLICATE_CLAIM_MESSAGE, Category, Conflict, Dataset, Figure, Party, Report, Source
 from stats.services import figures_touch
@@ -36,7 +37,25 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class CuratedAdmin(SimpleHistoryAdmin):
+    """Every write a curator makes here is one recorded write: a new data version, its revisions stamped with it."""
+
     formfield_overrides = URL_FIELDS
+
+    def changeform_view(self, *args, **kwargs):
+        with versions.recorded_write():
+            return super().changeform_view(*args, **kwargs)
+
+    def delete_view(self, *args, **kwargs):
+        with versions.recorded_write():
+            return super().delete_view(*args, **kwargs)
+
+    def changelist_view(self, *args, **kwargs):  # bulk actions, such as deleting the selected rows
+        with versions.recorded_write():
+            return super().changelist_view(*args, **kwargs)
+
+    def history_form_view(self, *args, **kwargs):  # reverting to a revision
+        with versions.recorded_write():
+            return super().history_form_view(*args, **kwargs)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -3,11 +3,13 @@ from django.db import connections
 from django.db.models.signals import post_migrate
 
 
-def search_indexes_installed(sender, using, **kwargs):
-    """Put back the search indexes' triggers if a migration dropped them (SQLite drops a remade table's)."""
-    from stats import search
+def read_paths_installed(sender, using, **kwargs):
+    """Put back what a migration may have dropped: the search indexes' triggers (SQLite drops a remade table's), and
+    the past views, made anew from the models' fields."""
+    from stats import past, search
 
     search.install(connections[using])
+    past.install(connections[using])
 
 
 class StatsConfig(AppConfig):
@@ -15,4 +17,7 @@ class StatsConfig(AppConfig):
     verbose_name = "Casualty claims"
 
     def ready(self):
-        post_migrate.connect(search_indexes_installed, sender=self)
+        from stats import versions
+
+        post_migrate.connect(read_paths_installed, sender=self)
+        versions.connect()

@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from stats import versions
 from stats.addresses import as_uri
 from stats.csvformat import FIGURE_CSV_COLUMNS, TEXT_COLUMNS, restored
 from stats.models import (
@@ -280,8 +281,9 @@ def resolve_reports(reports: dict, errors: list[RowError], user) -> tuple[dict, 
             continue
         found[key] = report
         new.append(report)
-    if not errors:
-        bulk_create_with_history(new, Report, batch_size=CHUNK, default_user=user)
+    if new and not errors:
+        bulk_create_with_history(new, Report, batch_size=CHUNK, default_user=user,
+                                 default_date=versions.revision_time())
     return found, new
 
 
@@ -370,6 +372,8 @@ def as_stored(value):
 
 def insert_with_history(rows: list[Row], user) -> None:
     """Insert the rows' figures with one executemany, and their "created" revisions with one INSERT … SELECT."""
+    if not rows:
+        return
     now = timezone.now()
     ops = connection.ops
     stamp = ops.adapt_datetimefield_value(now)
@@ -400,7 +404,7 @@ def insert_with_history(rows: list[Row], user) -> None:
             f"VALUES ({', '.join(['%s'] * len(columns))})",
             [params(row.values) for row in rows],
         )
-        revision = {"history_date": ops.adapt_datetimefield_value(now), "history_type": "+",
+        revision = {"history_date": ops.adapt_datetimefield_value(versions.revision_time()), "history_type": "+",
                     "history_user_id": getattr(user, "pk", None), "history_change_reason": None}
         targets, sources, values = [], [], []
         for field in history._meta.concrete_fields:
@@ -459,7 +463,7 @@ def figures_import(
     report = progress or (lambda message: None)
     result = ImportResult(dry_run=dry_run)
     errors: list[RowError] = []
-    with transaction.atomic():
+    with versions.recorded_write():
         rows, reports = read_figures(source, errors, report)
         result.rows = len(rows) + len({error.line for error in errors})
         if not errors:
@@ -483,8 +487,9 @@ def figures_import(
                 for figure in to_update:
                     figure.updated_at = now
                 changed = [name for name in UPDATABLE if not rows or name in rows[0].values]
-                bulk_update_with_history(to_update, Figure, [*changed, "updated_at"], batch_size=CHUNK,
-                                         default_user=user)
+                if to_update:
+                    bulk_update_with_history(to_update, Figure, [*changed, "updated_at"], batch_size=CHUNK,
+                                             default_user=user, default_date=versions.revision_time())
         except IntegrityError:
             raise ImportRefused(locate_refusal(to_create) or [
                 RowError(0, [], "the database refused the file (another write may have come first)")
@@ -505,7 +510,8 @@ def statistics_refresh() -> None:
     an import. PostgreSQL's autovacuum would analyse the figures in time, but lists should not wait for it.
     """
     quote = connection.ops.quote_name
-    tables = [Figure._meta.db_table, Report._meta.db_table]
+    # The revision tables too: reads of the past (`as_recorded`) are planned on them.
+    tables = [model._meta.db_table for model in (Figure, Report, Figure.history.model, Report.history.model)]
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             for table in tables:

@@ -12,9 +12,13 @@ from simple_history.models import HistoricalRecords
 
 from stats.addresses import as_uri
 from stats.citations import ATTRIBUTION_PATHS, CITATION_PATHS, format_attribution, format_citation
+from stats.past import make_twins
 from stats.querysets import FigureQuerySet
 
-__all__ = ["MAX_COUNT", "Category", "Conflict", "Dataset", "Figure", "Party", "Report", "Source"]
+__all__ = [
+    "MAX_COUNT", "Category", "Conflict", "DataVersion", "DataVersionCounter", "Dataset", "Figure", "Party", "Report",
+    "Source",
+]
 
 # Larger than any population; it keeps values within what SQLite, PostgreSQL and JSON clients all hold exactly.
 MAX_COUNT = 10_000_000_000
@@ -572,3 +576,34 @@ class Figure(models.Model):
         )
         if errors:
             raise ValidationError(errors)
+
+
+class DataVersionCounter(models.Model):
+    """The data version now: one row, which every committed write increases by one (stats/versions.py)."""
+
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="dataversioncounter_one_row")]
+
+    def __str__(self):
+        return f"data version {self.number}"
+
+
+class DataVersion(models.Model):
+    """Each data version, with the moment its write committed: what `as_recorded` and citations name."""
+
+    number = models.BigIntegerField(primary_key=True)
+    committed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self):
+        return f"data version {self.number}, committed at {self.committed_at:%Y-%m-%dT%H:%M:%S.%fZ}"
+
+
+# The same models as the data stood at a moment (`as_recorded`): read-only twins over views of the revision tables.
+PastConflict, PastParty, PastSource, PastReport, PastCategory, PastDataset, PastFigure = make_twins(
+    [Conflict, Party, Source, Report, Category, Dataset, Figure], module=__name__
+)

@@ -4,15 +4,15 @@ from collections import Counter
 from pathlib import Path
 
 from django.core import serializers
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from stats import versions
 from stats.importing import figures_import
 from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Source
 
 
-@transaction.atomic
+@versions.recorded
 def shipped_data_load(*, directory: Path) -> Counter:
     """Add the shipped rows a database lacks, file by file in name order; never change a row that exists.
 
@@ -56,4 +56,8 @@ def figures_touch(*, changed) -> int:
     condition = shown_as.get(type(changed))
     if condition is None:
         return 0
-    return Figure.objects.filter(condition).update(updated_at=timezone.now())
+    touched = Figure.objects.filter(condition)
+    count = touched.update(updated_at=timezone.now())
+    if count:
+        versions.record_revisions(touched, history_type="~")  # so that the past's updated_at is as it was
+    return count

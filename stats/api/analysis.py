@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from stats import past
 from stats.api.filters import FigureFilterSet, SlugListField, StrictBooleanField
 from stats.api.serializers import DateField, SlugParameter
 from stats.models import Basis, Category, Conflict, Figure, Party, Source
@@ -35,9 +36,9 @@ class ConflictOfParty:
     def resolve_conflict(self, attrs):
         if attrs.get("conflict") is not None:
             return attrs
-        asked = {name: attrs[name] for name in self.asking}
-        found = Figure.objects.filter(**asked).values("conflict_id")
-        conflicts = list(Conflict.objects.filter(pk__in=found).order_by("slug")[:3])
+        asked = {f"{name}_id": attrs[name].pk for name in self.asking}
+        found = past.twin(Figure).objects.filter(**asked).values("conflict_id")
+        conflicts = list(past.twin(Conflict).objects.filter(pk__in=found).order_by("slug")[:3])
         if len(conflicts) > 1:
             names = ", ".join(conflict.slug for conflict in conflicts)
             message = f"The party {attrs['party'].slug} appears in several conflicts ({names}): name one with conflict."
@@ -52,8 +53,10 @@ class BasisOfSeries:
     def resolve_basis(self, attrs):
         if attrs.get("basis") is not None:
             return attrs
-        asked = {name: attrs[name] for name in ("party", "category", "claimed_by", "conflict")}
-        bases = sorted(set(Figure.objects.filter(**asked).cumulative().values_list("basis", flat=True).distinct()))
+        asked = {f"{name}_id": attrs[name].pk if attrs[name] else None
+                 for name in ("party", "category", "claimed_by", "conflict")}
+        figures = past.twin(Figure).objects.filter(**asked)
+        bases = sorted(set(figures.cumulative().values_list("basis", flat=True).distinct()))
         if len(bases) > 1:
             message = (
                 f"The claimant {attrs['claimed_by'].slug} counts this quantity on several bases ({', '.join(bases)}): "
@@ -190,7 +193,16 @@ class SeriesPointSerializer(serializers.Serializer):
     )
 
 
-class SeriesSerializer(serializers.Serializer):
+class StateSerializer(serializers.Serializer):
+    data_version = serializers.IntegerField(
+        help_text="The data version the answer shows (also in the X-Data-Version header): cite it with the answer."
+    )
+    as_recorded = serializers.DateTimeField(
+        allow_null=True, help_text="The moment asked for with `as_recorded` (the data as it stood then); null for now."
+    )
+
+
+class SeriesSerializer(StateSerializer):
     conflict = serializers.CharField(allow_null=True, help_text="Conflict slug (resolved when left out).")
     party = serializers.CharField()
     category = serializers.CharField()
@@ -204,9 +216,9 @@ class SeriesSerializer(serializers.Serializer):
 
 def series(query: dict) -> dict:
     """Return the answer to a validated series question (SeriesQuerySerializer): the query echoed and its points."""
-    figures = Figure.objects.filter(
-        party=query["party"], category=query["category"], claimed_by=query["claimed_by"],
-        conflict=query["conflict"], basis=query["basis"],
+    figures = past.twin(Figure).objects.filter(
+        party_id=query["party"].pk, category_id=query["category"].pk, claimed_by_id=query["claimed_by"].pk,
+        conflict_id=query["conflict"].pk if query["conflict"] else None, basis=query["basis"],
     )
     if query.get("start"):
         figures = figures.filter(period_end__gte=query["start"])
@@ -228,7 +240,10 @@ def series(query: dict) -> dict:
 def compared_claims(query: dict) -> list[Figure]:
     """Return the claims a validated compare question (CompareQuerySerializer) sets side by side, highest first:
     each claimant's latest cumulative figure per basis up to `as_of`, with the relations a citation needs."""
-    figures = Figure.objects.filter(party=query["party"], category=query["category"], conflict=query["conflict"])
+    figures = past.twin(Figure).objects.filter(
+        party_id=query["party"].pk, category_id=query["category"].pk,
+        conflict_id=query["conflict"].pk if query["conflict"] else None,
+    )
     for name in ("claimed_by", "independent"):  # narrowed exactly as the figure list narrows
         if query.get(name) is not None:
             figures = FigureFilterSet.base_filters[name].filter(figures, query[name])
@@ -298,7 +313,7 @@ class CompareSummarySerializer(serializers.Serializer):
     )
 
 
-class CompareSerializer(serializers.Serializer):
+class CompareSerializer(StateSerializer):
     as_of = serializers.DateField()
     claims = CompareClaimSerializer(many=True)
     summary = CompareSummarySerializer()
@@ -348,7 +363,8 @@ def figure_revisions(pk) -> list[dict]:
 
 
 def revisions(records, slugs: dict[str, dict[int, str]]) -> list[dict]:
-    """Return a figure's revisions, newest first, each with the fields it changed (relations as slugs)."""
+    """Return a figure's revisions, newest first, each with the fields it changed (relations as slugs); a revision
+    that changed none of them is left out."""
 
     def shown(record, field):
         if record is None:
@@ -370,6 +386,8 @@ def revisions(records, slugs: dict[str, dict[int, str]]) -> list[dict]:
             for field in TRACKED_FIELDS
             if shown(before, field) != shown(after, field)
         ]
+        if record.history_type == "~" and not changes:
+            continue  # a touch: its report or a source changed, not the figure (services.figures_touch)
         entries.append({
             "changed_at": record.history_date,
             "changed_by": record.history_user.username if record.history_user else None,

@@ -8,6 +8,7 @@ from django.core.validators import validate_slug
 from django.db import connections
 from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -212,6 +213,14 @@ class FilterSet(django_filters.FilterSet):
             if len(forms) < MAX_FORMS:  # combinations of parameters are many; the usual ones are few
                 forms[names] = form
         return form
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which also filters the past twin of a FilterSet's model (stats/past.py): the same
+    fields under the same names, read as they stood at `as_recorded`."""
+
+    def get_filterset_class(self, view, queryset=None):
+        return getattr(view, "filterset_class", None)
 
 
 def slug_filter(model, field_name: str, help_text: str) -> SlugListFilter:

@@ -1,17 +1,27 @@
 """What every API view shares: strict query parameters, ETags, 304 and 412, and errors always in JSON."""
 
+import datetime
 import hashlib
 from functools import cached_property, partial
 
+from django.http import Http404
+from django.utils import timezone
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from stats import querysets
+from stats import past, versions
 from stats.api.errors import ParameterError, PreconditionFailed
 from stats.api.renderers import ORJSONRenderer
 
 FILTERED_ACTIONS = {"list", "export", "latest"}
 PAGED_ACTIONS = {"list", "latest", "deleted"}
+# The reads that answer for a past moment too (`as_recorded`); `history` and `deleted` are about the past already.
+PAST_ACTIONS = {"list", "retrieve", "export", "latest", "series", "compare", "datapackage"}
+# The reads whose figures may carry `citation_retrieved` (`cite=retrieved`).
+CITING_ACTIONS = {"list", "retrieve", "latest"}
+# An answer about a moment older than this cannot change any more: every write committed before it has been seen.
+SETTLED = datetime.timedelta(minutes=1)
 
 
 def etag_for(*parts) -> str:
@@ -39,6 +49,10 @@ class StrictQueryMixin:
             known |= self.paginator.query_parameters()
         if self.action in self.query_serializer_classes:
             known |= set(self.query_serializer_classes[self.action]().fields)
+        if self.action in PAST_ACTIONS and self.request.method in ("GET", "HEAD"):
+            known.add("as_recorded")
+        if self.action in CITING_ACTIONS and getattr(self, "cites", False):
+            known.add("cite")
         return known
 
     def query(self) -> dict:
@@ -59,6 +73,8 @@ class StrictQueryMixin:
                 errors[name] = ["Give this parameter once; separate several values with commas."]
             elif not values[0]:
                 errors[name] = ["Give a value, or leave the parameter out."]
+            elif name == "cite" and values[0] != "retrieved":
+                errors[name] = ["The one value is `retrieved`: each figure then carries `citation_retrieved`."]
         if errors:
             raise ParameterError(errors)
 
@@ -67,6 +83,20 @@ class StrictQueryMixin:
         method = request.method.lower()
         if method in self.http_method_names and getattr(self, method, None) is not None:  # otherwise DRF answers 405
             self.check_query_parameters(request)
+            self.read_as_recorded(request)
+
+    def read_as_recorded(self, request) -> None:
+        """Read the data as it stood at `as_recorded`, if the request asks (for its whole handling)."""
+        self.moment = None
+        raw = request.query_params.get("as_recorded")
+        if raw is None:
+            return
+        try:
+            self.moment = past.parse_moment(raw)
+        except ValueError as error:
+            raise ParameterError({"as_recorded": [str(error)]}) from None
+        self.past_reading = past.reading(self.moment)
+        self.past_reading.__enter__()
 
 
 class ConditionalMixin:
@@ -75,9 +105,18 @@ class ConditionalMixin:
     etag_related: list[str] = []
 
     @cached_property
+    def version(self) -> tuple[int, datetime.datetime | None]:
+        """The data version the answer shows, and its commit time: now, or at `as_recorded`, read once per request."""
+        moment = getattr(self, "moment", None)
+        if moment is None:
+            return versions.current(), None
+        return versions.at(moment)
+
+    @property
     def data_version(self) -> str:
-        """The time of the latest write of claims data, read once per request (ETags, remembered counts)."""
-        return querysets.data_version()
+        """The data version, the base of list ETags and remembered counts (a past moment's includes it)."""
+        moment = getattr(self, "moment", None)
+        return str(self.version[0]) if moment is None else f"{self.version[0]}@{moment.isoformat()}"
 
     def list_etag(self, request) -> str:
         return etag_for(self.data_version, request.get_full_path(), request.accepted_media_type)
@@ -91,6 +130,8 @@ class ConditionalMixin:
         return max(str(version) for version in versions)
 
     def object_etag(self, instance) -> str:
+        if getattr(self, "moment", None) is not None:  # a past row has no revisions of its own: the version names it
+            return etag_for(type(instance).__name__, instance.pk, self.data_version)
         return etag_for(type(instance).__name__, instance.pk, self.object_version(instance))
 
     def conditional(self, request, etag: str, build):
@@ -103,7 +144,10 @@ class ConditionalMixin:
         return response
 
     def get_object(self):
-        instance = super().get_object()
+        try:
+            instance = super().get_object()
+        except Http404:  # named as the live model is, also where the row is read from the past's twin
+            raise NotFound(f"No {self.queryset.model._meta.object_name} matches the given query.") from None
         if self.request.method in {"PUT", "PATCH", "DELETE"}:
             if_match = self.request.headers.get("If-Match")
             if if_match and not etag_matches(if_match, self.object_etag(instance)):
@@ -121,6 +165,12 @@ class ConditionalMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        reading = getattr(self, "past_reading", None)
+        if reading is not None:
+            self.past_reading = None
+            reading.__exit__(None, None, None)
+        if request.method in ("GET", "HEAD") and response.status_code in (200, 304):
+            self.say_which_state(response)
         if isinstance(response, Response) and response.status_code >= 400:
             # Every error is JSON, whatever the client asked for.
             response.accepted_renderer = ORJSONRenderer()
@@ -130,3 +180,10 @@ class ConditionalMixin:
             if instance is not None:
                 response["ETag"] = self.object_etag(instance)
         return response
+
+    def say_which_state(self, response) -> None:
+        """Name the data version the answer shows, and let an answer about a settled past moment be kept for ever."""
+        response["X-Data-Version"] = str(self.version[0])
+        moment = getattr(self, "moment", None)
+        if moment is not None and timezone.now() - moment > SETTLED:
+            response["Cache-Control"] = "public, max-age=31536000, immutable"

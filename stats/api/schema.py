@@ -2,8 +2,11 @@
 
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+
+from stats.api.mixins import CITING_ACTIONS, PAST_ACTIONS
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -34,7 +37,30 @@ ERRORS = {
 }
 
 
+AS_RECORDED = OpenApiParameter(
+    "as_recorded", OpenApiTypes.DATETIME,
+    description="Read the data as it stood at this moment (ISO 8601, e.g. `2025-03-03T10:00:00Z`): the figures that "
+    "existed then, with the values, names and relations they had then. The answer's `X-Data-Version` names that "
+    "state; an answer about a moment more than a minute ago never changes (it is sent cacheable for a year). A moment "
+    "in the future is a 400.",
+)
+CITE = OpenApiParameter(
+    "cite", str, enum=["retrieved"],
+    description="`retrieved`: each figure also carries `citation_retrieved`, its citation with the day it was "
+    "retrieved, the data version, and the address (with `as_recorded`) that gives the same answer again.",
+)
+
+
 class ConflictdataAutoSchema(AutoSchema):
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        action = getattr(self.view, "action", None)
+        if self.method == "GET" and action in PAST_ACTIONS:
+            parameters.append(AS_RECORDED)
+        if self.method == "GET" and action in CITING_ACTIONS and getattr(self.view, "cites", False):
+            parameters.append(CITE)
+        return parameters
+
     def get_auth(self):
         auth = super().get_auth()
         # Reads are public: say so, so that clients (and schemathesis) know no credentials are needed.
@@ -56,8 +82,10 @@ class ConflictdataAutoSchema(AutoSchema):
         bodies = super()._get_response_bodies(direction)
         for status in self.error_statuses():
             if str(status) not in bodies:
+                # JSON whatever the operation's own renderers (the export's errors too: mixins.finalize_response)
                 bodies[str(status)] = self._get_response_for_code(
-                    OpenApiResponse(ErrorSerializer, description=ERRORS[status]), str(status)
+                    OpenApiResponse(ErrorSerializer, description=ERRORS[status]), str(status),
+                    media_types=["application/json"],
                 )
         if self.method == "GET" and "304" not in bodies:
             bodies["304"] = {"description": "Not modified: your copy (its ETag in `If-None-Match`) is current."}
@@ -78,3 +106,15 @@ class DescribedFilterExtension(DjangoFilterExtension):
             if filter_field is not None and not parameter.get("description"):
                 parameter["description"] = filter_field.extra.get("help_text", "")
         return parameters
+
+
+def documented_extras(result, generator, request, public):
+    """Describe what the views add to a figure beside its serializer's fields: `citation_retrieved`."""
+    figure = result.get("components", {}).get("schemas", {}).get("Figure")
+    if figure is not None:
+        figure["properties"]["citation_retrieved"] = {
+            "type": "string", "readOnly": True,
+            "description": "Only with `cite=retrieved`: the citation, the day it was retrieved, the data version, "
+            "and the address that gives the same answer again (it carries `as_recorded`).",
+        }
+    return result

@@ -1,11 +1,13 @@
 """The API's views: declarative ViewSets over the claims, with strict parameters, ETags and a CSV export."""
 
 import csv
+import datetime
 import io
 import re
+from urllib.parse import urlencode
 
-from django.db import transaction
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_sequence
@@ -18,12 +20,14 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from stats import past, versions
 from stats.api import analysis, filters, serializers
 from stats.api.datapackage import datapackage
 from stats.api.mixins import ConditionalMixin, StrictQueryMixin
 from stats.api.pagination import ordering_with_tiebreak
 from stats.api.reading import ValuesReader
 from stats.api.renderers import CSVRenderer
+from stats.citations import format_day
 from stats.csvformat import FIGURE_CSV, FIGURE_CSV_COLUMNS, TEXT_COLUMNS, neutralised
 from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Source
 from stats.proxies import ExportRateThrottle
@@ -39,18 +43,21 @@ class ClaimsViewSet(StrictQueryMixin, ConditionalMixin, viewsets.ModelViewSet):
     Each write is one transaction: if the database refuses any part of it, nothing of it stays.
     """
 
-    @transaction.atomic
+    def get_queryset(self):
+        return past.rebased(super().get_queryset())  # the same question, of the past when it asks `as_recorded`
+
     def perform_create(self, serializer):
-        self.written = serializer.save()
+        with versions.recorded_write():
+            self.written = serializer.save()
 
-    @transaction.atomic
     def perform_update(self, serializer):
-        self.written = serializer.save()
-        figures_touch(changed=self.written)
+        with versions.recorded_write():
+            self.written = serializer.save()
+            figures_touch(changed=self.written)
 
-    @transaction.atomic
     def perform_destroy(self, instance):
-        instance.delete()
+        with versions.recorded_write():
+            instance.delete()
 
 
 class SlugLookupViewSet(ClaimsViewSet):
@@ -125,9 +132,33 @@ class FigureViewSet(ClaimsViewSet):
     query_serializer_classes = {"latest": analysis.LatestQuerySerializer, "deleted": analysis.DeletedQuerySerializer}
     reader = ValuesReader(serializers.FigureSerializer)
     throttle_scope = None  # the export's: "export" (API_THROTTLE_EXPORT)
+    cites = True  # `cite=retrieved` adds citation_retrieved
 
     def object_version(self, instance) -> str:
         return str(instance.updated_at)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return self.conditional(
+            request, self.object_etag(instance),
+            lambda: Response(self.cited([self.get_serializer(instance).data])[0]),
+        )
+
+    def cited(self, figures: list[dict]) -> list[dict]:
+        """Add to each figure, when the request asks (`cite=retrieved`), the citation that says when it was retrieved
+        and the address that gives the same answer again."""
+        if self.request.query_params.get("cite") != "retrieved":
+            return figures
+        number, committed = self.version if self.moment is not None else versions.at(None)
+        day = format_day((self.moment or timezone.now()).astimezone(datetime.UTC).date())
+        pinned = f"?{urlencode({'as_recorded': committed.isoformat().replace('+00:00', 'Z')})}" if committed else ""
+        for figure in figures:
+            address = self.request.build_absolute_uri(reverse("figure-detail", args=[figure["id"]])) + pinned
+            figure["citation_retrieved"] = (
+                f"{figure['citation'].removesuffix('.')}, retrieved from conflictdata on {day} (data version "
+                f"{number}), {address}."
+            )
+        return figures
 
     def conditional_page(self, request, build_queryset, serializer_class=None):
         """Return a page of `build_queryset()` with the list's ETag, or 304 when the client's copy is current.
@@ -143,7 +174,7 @@ class FigureViewSet(ClaimsViewSet):
                 rows = self.paginator.paginate_queryset(
                     self.reader.values(queryset, ordering), request, view=self, fetch=self.reader.fetch
                 )
-                data = self.reader.represent(rows)
+                data = self.cited(self.reader.represent(rows))
             else:
                 data = serializer_class(self.paginate_queryset(queryset), many=True).data
             return self.get_paginated_response(data)
@@ -168,7 +199,7 @@ class FigureViewSet(ClaimsViewSet):
         as_of = self.query()["as_of"]
 
         def winners():
-            chosen = self.filter_queryset(Figure.objects.all())
+            chosen = self.filter_queryset(past.twin(Figure).objects.all())
             ordering = chosen.query.order_by or Figure._meta.ordering
             return chosen.latest_per_quantity(as_of).order_by(*ordering)
 
@@ -221,7 +252,7 @@ class FigureViewSet(ClaimsViewSet):
         throttle_classes=[*api_settings.DEFAULT_THROTTLE_CLASSES, ExportRateThrottle], throttle_scope="export",
     )
     def export(self, request):
-        rows = self.filter_queryset(Figure.objects.all()).values_list(*FIGURE_CSV.values())
+        rows = self.filter_queryset(past.twin(Figure).objects.all()).values_list(*FIGURE_CSV.values())
         updated_at = FIGURE_CSV_COLUMNS.index("updated_at")
         texts = [FIGURE_CSV_COLUMNS.index(column) for column in TEXT_COLUMNS]
 
@@ -246,7 +277,7 @@ class FigureViewSet(ClaimsViewSet):
         def stream():
             # Compressed when the client accepts it: a fifth of the bytes, for one deflate pass over each block.
             gzipped = ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) is not None
-            content = blocks()
+            content = past.streamed(blocks(), self.moment)  # the rows are read as the client reads them
             if gzipped:
                 content = compress_sequence((block.encode() for block in content), max_random_bytes=100)
             response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
@@ -267,7 +298,11 @@ class AnalysisView(StrictQueryMixin, ConditionalMixin, APIView):
 
     def get(self, request):
         query = self.query()
-        return self.conditional(request, self.list_etag(request), lambda: Response(self.answer(query)))
+        return self.conditional(request, self.list_etag(request), lambda: Response(self.stated(self.answer(query))))
+
+    def stated(self, body: dict) -> dict:
+        """Return the answer with the state of the data it reflects: its version, and the moment asked for."""
+        return {**body, "data_version": self.version[0], "as_recorded": self.moment}
 
 
 class SeriesView(AnalysisView):
@@ -375,7 +410,8 @@ class DataPackageView(StrictQueryMixin, ConditionalMixin, APIView):
     )
     def get(self, request):
         return self.conditional(
-            request, self.list_etag(request), lambda: Response(datapackage(request, list(Dataset.objects.all())))
+            request, self.list_etag(request),
+            lambda: Response(datapackage(request, list(past.twin(Dataset).objects.all()))),
         )
 
 

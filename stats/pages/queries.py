@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.core.cache import cache
-from django.db.models import Count
 
-from stats import querysets
+from stats import past, versions
 from stats.api import analysis
 from stats.api.filters import FigureFilterSet
 from stats.models import Figure, Source
@@ -83,7 +82,8 @@ def chart_lines(conflict, party, category, query: dict) -> list[charts.Line]:
 
     The points are `series` points (FigureQuerySet.series_per_claimant: the same winners, one per day).
     """
-    figures = narrowed(Figure.objects.filter(conflict=conflict, party=party, category=category), query)
+    figures = past.twin(Figure).objects.filter(conflict_id=conflict.pk, party_id=party.pk, category_id=category.pk)
+    figures = narrowed(figures, query)
     if query.get("start"):
         figures = figures.filter(period_end__gte=query["start"])
     if query.get("end"):
@@ -91,7 +91,8 @@ def chart_lines(conflict, party, category, query: dict) -> list[charts.Line]:
     series = figures.series_per_claimant("day")
     sources = {
         pk: (slug, name) for pk, slug, name in
-        Source.objects.filter(pk__in={claimant for claimant, _basis in series}).values_list("pk", "slug", "name")
+        past.twin(Source).objects.filter(pk__in={claimant for claimant, _basis in series})
+        .values_list("pk", "slug", "name")
     }
     bases = {claimant: sum(1 for other, _basis in series if other == claimant) for claimant, _basis in series}
     lines = []
@@ -107,15 +108,9 @@ def chart_lines(conflict, party, category, query: dict) -> list[charts.Line]:
 
 def remembered(key_parts: tuple, build):
     """Return `build()`, remembered for as long as the data stays at its current version."""
-    key = "page:" + hashlib.blake2b(repr((querysets.data_version(), *key_parts)).encode(), digest_size=16).hexdigest()
+    key = "page:" + hashlib.blake2b(repr((versions.state_key(), *key_parts)).encode(), digest_size=16).hexdigest()
     found = cache.get(key)
     if found is None:
         found = build()
         cache.set(key, found, CHART_SECONDS)
     return found
-
-
-def claim_counts(conflict) -> dict[tuple[int, int], int]:
-    """Return how many figures each (party, category) of the conflict has, cumulative or not."""
-    rows = Figure.objects.filter(conflict=conflict).values("party_id", "category_id").annotate(count=Count("pk"))
-    return {(row["party_id"], row["category_id"]): row["count"] for row in rows.order_by()}

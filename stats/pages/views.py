@@ -1,6 +1,6 @@
 """Pages for people: thin views that read through the API's paths and hand the result to a template."""
 
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 
+from stats import past
 from stats.api import analysis
 from stats.api.filters import MAX_QUERY_LENGTH
 from stats.citations import LICENCE_WORDS, format_day
@@ -25,7 +26,30 @@ from stats.search import search_words
 
 # The pages' own policy: styles from the stylesheet only (no inline style), on top of the service's (settings.py).
 PAGE_POLICY = {"style-src": ["'self'"]}
-pages = csp_replace(PAGE_POLICY)
+
+
+def as_recorded(view):
+    """Make a page read the data as it stood at `as_recorded` when its address names a moment (a 400 page if it is
+    not one)."""
+
+    @wraps(view)
+    def reading(request, *args, **kwargs):
+        raw = request.GET.get("as_recorded", "").strip()
+        if not raw:
+            return view(request, *args, **kwargs)
+        try:
+            moment = past.parse_moment(raw)
+        except ValueError as error:
+            return bad_request(request, {"as_recorded": [str(error)]}, request.path)
+        with past.reading(moment):
+            return view(request, *args, **kwargs)
+
+    return reading
+
+
+def pages(view):
+    """A page for people: its own Content-Security-Policy, and the past when its address asks."""
+    return csp_replace(PAGE_POLICY)(as_recorded(view))
 ABOUT = settings.BASE_DIR / "docs" / "how-to-read-the-numbers.md"
 
 
@@ -73,15 +97,16 @@ def quantity_query(request) -> tuple[dict, dict]:
 def home(request):
     """Return the home page: each conflict with its headline quantities, the search box and the credits."""
     today = timezone.localdate()
-    found = quantities(Figure.objects.all(), today)
+    found = quantities(past.twin(Figure).objects.all(), today)
     by_conflict = {}
     for quantity in found:
         by_conflict.setdefault(quantity.conflict, []).append(quantity)
     return render(request, "pages/home.html", {
         "conflicts": [
-            (conflict, by_conflict.get(conflict, [])) for conflict in Conflict.objects.order_by("started_on", "name")
+            (conflict, by_conflict.get(conflict, []))
+            for conflict in past.twin(Conflict).objects.order_by("started_on", "name")
         ],
-        "datasets": Dataset.objects.all(),
+        "datasets": past.twin(Dataset).objects.all(),
         "today": today,
     })
 
@@ -100,8 +125,8 @@ def search(request):
             condition = Q()
             for word in words:
                 condition &= Q(name__icontains=word) | Q(slug__icontains=word)
-            results[name] = list(model.objects.filter(condition)[:50])
-        appears = Figure.objects.filter(
+            results[name] = list(past.twin(model).objects.filter(condition)[:50])
+        appears = past.twin(Figure).objects.filter(
             Q(party__in=results["parties"]) | Q(claimed_by__in=results["sources"])
         ).values("conflict__slug", "conflict__name", "party__slug", "party__name", "category__slug",
                  "category__name", "party_id", "claimed_by_id").distinct().order_by("conflict__name", "party__name")
@@ -128,29 +153,33 @@ def quantities_of(rows, results: dict) -> dict:
 @pages
 def conflict_page(request, slug: str):
     """Return a conflict's page: the quantities with figures, each claimant's latest claim about each."""
-    conflict = get_object_or_404(Conflict, slug=slug)
+    conflict = get_object_or_404(past.twin(Conflict), slug=slug)
     try:
         query, raw = quantity_query(request)
     except BadQuery as bad:
         return bad_request(request, bad.errors, reverse("conflict", args=[slug]))
-    found = quantities(narrowed(Figure.objects.filter(conflict=conflict), query), query["as_of"])
+    figures = past.twin(Figure).objects.filter(conflict_id=conflict.pk)
+    found = quantities(narrowed(figures, query), query["as_of"])
     return render(request, "pages/conflict.html", {
         "conflict": conflict, "quantities": found, "as_of": query["as_of"], "as_of_given": "as_of" in raw,
-        "parties": Party.objects.filter(figures__conflict=conflict).distinct(),
+        "parties": past.twin(Party).objects.filter(pk__in=figures.values("party_id")),
     })
 
 
 def quantity_context(request, conflict: str, party: str, category: str) -> dict:
     """Return what a quantity's page, its embed and its chart files show (raising Http404 or BadQuery)."""
-    conflict = get_object_or_404(Conflict, slug=conflict)
-    party = get_object_or_404(Party, slug=party)
-    category = get_object_or_404(Category, slug=category)
-    if not Figure.objects.filter(conflict=conflict, party=party, category=category).exists():
+    conflict = get_object_or_404(past.twin(Conflict), slug=conflict)
+    party = get_object_or_404(past.twin(Party), slug=party)
+    category = get_object_or_404(past.twin(Category), slug=category)
+    figures = past.twin(Figure).objects.filter(conflict_id=conflict.pk, party_id=party.pk, category_id=category.pk)
+    if not figures.exists():
         raise Http404(f"No figure counts {category.name.lower()} among {party.name} in {conflict.name}.")
     query, raw = quantity_query(request)
     compare = {**query, "conflict": conflict, "party": party, "category": category}
     claims = analysis.compared_claims(compare)
     shown = {name: raw[name] for name in QUERY_NAMES if name in raw}
+    if past.moment() is not None:  # the address that shows the same again
+        shown["as_recorded"] = request.GET["as_recorded"].strip()
     return {
         "conflict": conflict, "party": party, "category": category, "query": query, "raw": raw,
         "claims": claims, "summary": analysis.compare_summary([claim.value for claim in claims]),
@@ -181,8 +210,8 @@ def api_address(route: str, **parameters) -> str:
 
 def claimants_of(conflict, party, category) -> list[Source]:
     """Return every source with a figure about the quantity (the page's claimant checkboxes)."""
-    figures = Figure.objects.filter(conflict=conflict, party=party, category=category)
-    return list(Source.objects.filter(pk__in=figures.values("claimed_by_id")).order_by("name"))
+    figures = past.twin(Figure).objects.filter(conflict_id=conflict.pk, party_id=party.pk, category_id=category.pk)
+    return list(past.twin(Source).objects.filter(pk__in=figures.values("claimed_by_id")).order_by("name"))
 
 
 def credits(claims) -> str:
@@ -245,9 +274,12 @@ def with_quantity(template: str):
 
 
 quantity_page = pages(with_quantity("pages/quantity.html"))
-embed = xframe_options_exempt(csp_replace({**PAGE_POLICY, "frame-ancestors": ["*"]})(with_quantity("pages/embed.html")))
+embed = xframe_options_exempt(
+    csp_replace({**PAGE_POLICY, "frame-ancestors": ["*"]})(as_recorded(with_quantity("pages/embed.html")))
+)
 
 
+@as_recorded
 def chart_file(request, conflict: str, party: str, category: str, kind: str):
     """Return the quantity's chart as an SVG or PNG file for an article: title, source line and credits drawn in."""
     try:
@@ -272,13 +304,14 @@ def chart_file(request, conflict: str, party: str, category: str, kind: str):
 @pages
 def figure_page(request, pk: int):
     """Return one claim: its sentence, citation, report, dataset, revisions and the other claims about it then."""
-    figure = get_object_or_404(Figure.objects.with_related(), pk=pk)
+    figure = get_object_or_404(past.twin(Figure).objects.with_related(), pk=pk)
     compare = {"conflict": figure.conflict, "party": figure.party, "category": figure.category,
                "as_of": figure.period_end}
     others = [claim for claim in analysis.compared_claims(compare) if claim.pk != figure.pk]
-    return render(request, "pages/figure.html", {
-        "figure": figure, "revisions": analysis.figure_revisions(figure.pk), "others": others,
-    })
+    moment = past.moment()
+    revisions = [revision for revision in analysis.figure_revisions(figure.pk)
+                 if moment is None or revision["changed_at"] <= moment]
+    return render(request, "pages/figure.html", {"figure": figure, "revisions": revisions, "others": others})
 
 
 @cache

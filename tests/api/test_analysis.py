@@ -8,6 +8,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from stats import versions
 from stats.api.analysis import compare_summary, follows, series_points
 from stats.models import Figure
 from tests.api.conftest import ids
@@ -67,6 +68,7 @@ def test_a_series_gives_values_changes_and_flags(api, quantity):
             {"date": "2024-12-20", "value": 770000, "value_low": None, "value_high": None, "change": 5000,
              "figure": after_gap.pk, "flags": ["gap"]},
         ],
+        "data_version": versions.current(), "as_recorded": None,
     }
 
 
@@ -192,6 +194,7 @@ def test_compare_as_of_leaves_out_later_claims(api, quantity):
     assert compare(api, as_of="2024-12-14") == {
         "as_of": "2024-12-14", "claims": [],
         "summary": {"sources": 0, "min": None, "max": None, "median": None, "spread": None},
+        "data_version": versions.current(), "as_recorded": None,
     }
 
 
@@ -391,11 +394,12 @@ def test_the_analysis_queries_are_few_and_fixed(api, quantity, django_assert_num
     # 7 the points
     with django_assert_num_queries(7):
         assert len(series(api)["points"]) == 30
-    # 1-2 party and category slugs, 3 the conflicts of those figures, 4 the data version, 5 the claims with relations
-    with django_assert_num_queries(5):
+    # 1-2 party and category slugs, 3 the conflicts of those figures, 4 the data version, 5 the last day's figures
+    # of each quantity, 6 which of them were asked for, 7 the claims with relations
+    with django_assert_num_queries(7):
         assert compare(api)["summary"]["sources"] == 31
-    # 1 the data version, 2 the count, 3 the page
-    with django_assert_num_queries(3):
+    # 1 the data version, 2-3 the latest figures' ids (as for compare), 4 the count, 5 the page
+    with django_assert_num_queries(5):
         assert api.get("/api/v1/figures/latest/").json()["count"] == 31
 
 

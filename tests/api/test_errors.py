@@ -14,7 +14,7 @@ def test_an_unknown_parameter_is_a_400_naming_it_and_the_valid_ones(api, figure)
     assert response.status_code == 400
     body = response.json()
     assert list(body["errors"]) == ["catgory"]
-    assert "Unknown parameter. This endpoint takes: basis, category," in body["errors"]["catgory"][0]
+    assert "Unknown parameter. This endpoint takes: as_recorded, basis, category, cite," in body["errors"]["catgory"][0]
     assert body["detail"].startswith("Invalid input. catgory: Unknown parameter.")
 
 

@@ -213,16 +213,18 @@ def test_the_pages_take_a_fixed_number_of_queries(client, claims, django_assert_
                           claimed_by=source, period_end=D(2024, 11, day), report=ReportFactory(), value=day)
     with CaptureQueriesContext(connection) as home:
         page(client, "/")
-    # 1 the latest claims of every quantity with their relations, 2 the conflicts, 3 the datasets
-    assert len(home) == 3
+    # 1-2 the latest claim of every quantity (the last day's figures, which of them count), 3 those claims with
+    # their relations, 4 the conflicts, 5 the datasets
+    assert len(home) == 5
     with CaptureQueriesContext(connection) as quantity:
         page(client, QUANTITY)
-    # 1-3 conflict, party, category; 4 whether the quantity has figures; 5 the compared claims; 6 the claimant
-    # checkboxes; 7 the data version (the chart's cache key); 8 the lines' series; 9 their claimants' names
-    assert len(quantity) == 9
+    # 1-3 conflict, party, category; 4 whether the quantity has figures; 5-7 the compared claims (as on the home
+    # page); 8 the claimant checkboxes; 9 the data version (the chart's cache key); 10 the lines' series; 11 their
+    # claimants' names
+    assert len(quantity) == 11
     with CaptureQueriesContext(connection) as again:
         page(client, QUANTITY)
-    assert len(again) == 7  # the chart and its legend remembered: no series read
+    assert len(again) == 9  # the chart and its legend remembered: no series read
     FigureFactory(conflict=claims["cia"].conflict, party=claims["cia"].party, category=claims["cia"].category,
                   claimed_by=claims["cia"].claimed_by, period_end=D(2024, 12, 1), value=16000)
     assert "16,000" in page(client, QUANTITY)  # a write is a new data version: the chart is drawn anew

@@ -1,0 +1,201 @@
+"""Reads of the past: any read, as the data stood at a moment (`as_recorded`), through the same read paths.
+
+Every model of the claims has a read-only twin (PastFigure, PastSource, …) with the same fields and relations, over a
+database view of its revision table that holds, for each row, its latest revision up to the moment, unless that is
+its deletion. The moment is the request's: a function the views call (`as_recorded()` on SQLite, registered on each
+connection) or a setting of the session (`conflictdata.as_recorded` on PostgreSQL, set for the request). So the
+FilterSets, readers, analysis and pages read the past simply by being handed the twins (`twin()`): the figures that
+existed then, with the values they had then, their report, claimant, party, category, conflict and dataset as they
+were then.
+
+Cost: a past read looks up, for each revision it reads, whether a later one came before the moment (one index probe
+on the revision table's (id, history_date, history_id) index); the revision tables carry the indexes the lists need.
+"""
+
+import contextvars
+import datetime
+from contextlib import contextmanager
+
+from django.db import connections, models, router
+from django.db.backends.signals import connection_created
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+moment_var: contextvars.ContextVar[datetime.datetime | None] = contextvars.ContextVar("as_recorded", default=None)
+TWINS: dict[type, type] = {}
+# What the twins take over from the live models besides their fields: the properties and methods reads use.
+BEHAVIOUR = ["__str__", "cumulative", "citation", "attribution", "follow", "independent"]
+SETTING = "conflictdata.as_recorded"
+# The revision tables' indexes that past reads use, besides the (id, history_date, history_id) each one gets.
+HISTORY_INDEXES = {
+    "stats_historicalfigure": {
+        "quantity": ["party_id", "category_id", "claimed_by_id", "conflict_id", "basis", "period_start", "period_end"],
+        "period_end": ["period_end", "id"],
+        "claimed_by": ["claimed_by_id", "period_end", "id"],
+        "report": ["report_id"],
+    },
+    "stats_historicalsource": {"slug": ["slug"]},
+    "stats_historicalparty": {"slug": ["slug"]},
+    "stats_historicalcategory": {"slug": ["slug"]},
+    "stats_historicalconflict": {"slug": ["slug"]},
+    "stats_historicaldataset": {"slug": ["slug"]},
+}
+
+
+def parse_moment(text: str) -> datetime.datetime:
+    """Return the moment `as_recorded` names (an ISO 8601 time; without an offset, UTC), or raise ValueError saying
+    what is wrong."""
+    try:
+        at = parse_datetime(text.strip())
+    except ValueError:
+        at = None
+    if at is None:
+        raise ValueError("Give a time in ISO 8601, like 2025-03-03T10:00:00Z.")
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=datetime.UTC)
+    try:
+        at = at.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("Give a time between the years 1 and 9999, in UTC.") from None
+    if at > timezone.now():
+        raise ValueError("This moment is in the future: the data can be read as it stood up to now.")
+    return at
+
+
+def moment() -> datetime.datetime | None:
+    """Return the moment the reads of this request are about, or None for the present."""
+    return moment_var.get()
+
+
+def twin(model: type) -> type:
+    """Return `model`, or its past twin when this request reads the past."""
+    if moment_var.get() is None:
+        return model
+    return TWINS.get(model, model)
+
+
+def rebased(queryset):
+    """Return a queryset of the past twin of `queryset`'s model with the same relations joined (the views' base)."""
+    model = twin(queryset.model)
+    if model is queryset.model:
+        return queryset
+    past = model._default_manager.all()
+    past.query.select_related = queryset.query.select_related
+    return past
+
+
+def past_table(model: type) -> str:
+    return f"stats_past_{model._meta.model_name}"
+
+
+def make_twins(live_models: list[type], module: str) -> list[type]:
+    """Return the past twins of `live_models` (declared in `module`), relations between them pointing to twins."""
+    twins = []
+    names = {model: f"Past{model.__name__}" for model in live_models}
+    for model in live_models:
+        attributes = {"__module__": module}
+        for field in model._meta.concrete_fields:
+            if field.is_relation:
+                target = field.remote_field.model  # a class: the models are not all loaded yet
+                attributes[field.name] = models.ForeignKey(
+                    f"stats.{names[target]}" if target in names else target, on_delete=models.DO_NOTHING,
+                    db_constraint=False, related_name="+", null=field.null, blank=field.blank,
+                    db_column=field.column, db_index=False, help_text=field.help_text,
+                )
+            else:
+                attributes[field.name] = field.clone()
+        for name in BEHAVIOUR:
+            if name in model.__dict__ and name not in attributes:  # a field of that name stays a field
+                attributes[name] = model.__dict__[name]
+        manager = model._default_manager
+        if type(manager) is not models.Manager and hasattr(manager, "_queryset_class"):
+            attributes["objects"] = manager._queryset_class.as_manager()
+        attributes["Meta"] = type("Meta", (), {
+            "managed": False, "db_table": past_table(model), "app_label": "stats",
+            "ordering": model._meta.ordering, "verbose_name": model._meta.verbose_name,
+            "verbose_name_plural": model._meta.verbose_name_plural,
+        })
+        past = type(names[model], (models.Model,), attributes)
+        TWINS[model] = past
+        twins.append(past)
+    return twins
+
+
+def moment_sql(vendor: str) -> str:
+    if vendor == "sqlite":
+        return "as_recorded()"
+    return f"NULLIF(current_setting('{SETTING}', true), '')::timestamptz"
+
+
+def view_sql(model: type, vendor: str) -> str:
+    """Return the statement that makes `model`'s past view: its latest revision up to the moment, if not a deletion."""
+    history = model.history.model._meta.db_table
+    columns = ", ".join(f'h."{field.column}"' for field in model._meta.concrete_fields)
+    at = moment_sql(vendor)
+    return (
+        f"CREATE VIEW {past_table(model)} AS SELECT {columns} FROM {history} AS h "
+        f"WHERE h.history_date <= {at} AND h.history_type <> '-' AND NOT EXISTS ("
+        f"SELECT 1 FROM {history} AS later WHERE later.id = h.id AND later.history_date <= {at} AND "
+        "(later.history_date > h.history_date OR "
+        "(later.history_date = h.history_date AND later.history_id > h.history_id)))"
+    )
+
+
+def install(connection) -> None:
+    """Make (again) the past views of every twinned model and the revision tables' indexes they read through."""
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return
+    with connection.cursor() as cursor:
+        for model in TWINS:
+            history = model.history.model._meta.db_table
+            cursor.execute(f"DROP VIEW IF EXISTS {past_table(model)}")
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {history}_as_of ON {history} (id, history_date, history_id)"
+            )
+            for name, columns in HISTORY_INDEXES.get(history, {}).items():
+                cursor.execute(f"CREATE INDEX IF NOT EXISTS {history}_{name} ON {history} ({', '.join(columns)})")
+            cursor.execute(view_sql(model, connection.vendor))
+
+
+def sqlite_moment() -> str | None:
+    """The `as_recorded()` of SQLite's views: the request's moment as SQLite stores times, or NULL (no past)."""
+    at = moment_var.get()
+    if at is None:
+        return None
+    return at.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def register(sender, connection, **kwargs) -> None:
+    """Give each new SQLite connection the function its past views call."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("as_recorded", 0, sqlite_moment, deterministic=True)
+
+
+connection_created.connect(register, dispatch_uid="stats.past.register")
+
+
+@contextmanager
+def reading(at: datetime.datetime | None):
+    """Make the reads inside read the data as it stood `at` (the present when None)."""
+    if at is None:
+        yield
+        return
+    token = moment_var.set(at)
+    alias = router.db_for_read(next(iter(TWINS)))
+    connection = connections[alias]
+    try:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, at.isoformat()])
+        yield
+    finally:
+        moment_var.reset(token)
+        if connection.vendor == "postgresql" and connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, '', false)", [SETTING])
+
+
+def streamed(content, at: datetime.datetime | None):
+    """Yield `content` (a response's stream) read as the data stood `at`: the rows are fetched as it is sent."""
+    with reading(at):
+        yield from content

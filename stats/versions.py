@@ -1,0 +1,197 @@
+"""The data version: a counter that every committed write increases by one, and each version's commit time.
+
+A write runs inside `recorded_write()`: one transaction that, as it ends, takes the counter's row lock (writers wait
+for one another there), reads the clock, stamps every revision the write made with that time, and records the new
+version with it. A long import's revisions so carry the time it committed, not the time it began, and a reader asking
+for the data as it stood at any moment (`as_recorded`) finds each write whole, or not at all.
+
+Revisions made inside a recorded write are dated PENDING until it ends, so that they can be found again (the history
+tables index their dates). A save made outside any recorded write (a shell, a test's factory) makes a version of its
+own, dated by its revision.
+"""
+
+import datetime
+import functools
+import threading
+from contextlib import contextmanager
+
+from django.apps import apps
+from django.db import connections, router, transaction
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
+
+from stats import past
+
+# The date of a recorded write's revisions until it ends (no reader sees it: the write has not committed).
+PENDING = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+COUNTER = "stats_dataversioncounter"
+LOG = "stats_dataversion"
+
+state = threading.local()
+
+
+def history_tables() -> list[str]:
+    return [
+        model._meta.db_table for model in apps.get_app_config("stats").get_models()
+        if model._meta.db_table.startswith("stats_historical")
+    ]
+
+
+def depth() -> int:
+    return getattr(state, "depth", 0)
+
+
+@contextmanager
+def recorded_write(using: str | None = None):
+    """Run a write as one transaction that ends by taking the next data version (see the module's docstring)."""
+    alias = using or router.db_for_write(apps.get_model("stats", "Figure"))
+    outermost = depth() == 0
+    with transaction.atomic(using=alias):
+        state.depth = depth() + 1
+        if outermost:
+            state.wrote = False
+        try:
+            yield
+            if outermost and state.wrote and not transaction.get_rollback(using=alias):
+                commit_version(alias)
+        finally:
+            state.depth -= 1
+
+
+def recorded(function):
+    """Make `function` a recorded write (see `recorded_write()`)."""
+
+    @functools.wraps(function)
+    def write(*args, **kwargs):
+        with recorded_write():
+            return function(*args, **kwargs)
+
+    return write
+
+
+def revision_time() -> datetime.datetime:
+    """Return the date to give a revision made now: PENDING inside a recorded write (marking that it wrote)."""
+    if depth():
+        state.wrote = True
+        return PENDING
+    return timezone.now()
+
+
+def commit_version(alias: str) -> int:
+    """Take the next version (waiting for the counter's row lock), stamp the write's revisions with the time, now."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        number = next_version(cursor, quote)
+        now = timezone.now()
+        stamp, pending = (connection.ops.adapt_datetimefield_value(value) for value in (now, PENDING))
+        for table in history_tables():
+            cursor.execute(f"UPDATE {quote(table)} SET {quote('history_date')} = %s "
+                           f"WHERE {quote('history_date')} = %s", [stamp, pending])
+        cursor.execute(f"INSERT INTO {quote(LOG)} ({quote('number')}, {quote('committed_at')}) VALUES (%s, %s)",
+                       [number, stamp])
+    return number
+
+
+def next_version(cursor, quote) -> int:
+    """Increase the counter by one, holding its row lock until the transaction ends; return the new version.
+
+    An upsert: the row is there from migration 0007 on, but a test's flush of every table empties it too.
+    """
+    number = quote("number")
+    cursor.execute(f"INSERT INTO {quote(COUNTER)} ({quote('id')}, {number}) VALUES (1, 1) ON CONFLICT ({quote('id')}) "
+                   f"DO UPDATE SET {number} = {quote(COUNTER)}.{number} + 1 RETURNING {number}")
+    return cursor.fetchone()[0]
+
+
+def revision_pending(sender, history_instance, **kwargs):
+    """Date a revision made inside a recorded write PENDING, until the write ends."""
+    if depth():
+        history_instance.history_date = revision_time()
+
+
+def revision_alone(sender, history_instance, using=None, **kwargs):
+    """Make a version of its own for a revision made outside any recorded write, dated by the revision."""
+    if depth():
+        return
+    connection = connections[using or router.db_for_write(sender)]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        number = next_version(cursor, quote)
+        cursor.execute(f"INSERT INTO {quote(LOG)} ({quote('number')}, {quote('committed_at')}) VALUES (%s, %s)",
+                       [number, connection.ops.adapt_datetimefield_value(history_instance.history_date)])
+
+
+def connect() -> None:
+    pre_create_historical_record.connect(revision_pending, dispatch_uid="stats.versions.pending")
+    post_create_historical_record.connect(revision_alone, dispatch_uid="stats.versions.alone")
+
+
+def current(using: str | None = None) -> int:
+    """Return the data version as it is now (from the database lists are read from)."""
+    alias = using or router.db_for_read(apps.get_model("stats", "Figure"))
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote('number')} FROM {quote(COUNTER)} WHERE {quote('id')} = 1")
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def at(moment: datetime.datetime | None, using: str | None = None) -> tuple[int, datetime.datetime | None]:
+    """Return the version the data was at `moment` (None: the latest), and its commit time (0 and None before the
+    first one)."""
+    alias = using or router.db_for_read(apps.get_model("stats", "Figure"))
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    up_to, params = "", []
+    if moment is not None:
+        up_to, params = f"WHERE {quote('committed_at')} <= %s ", [connection.ops.adapt_datetimefield_value(moment)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('number')}, {quote('committed_at')} FROM {quote(LOG)} {up_to}"
+            f"ORDER BY {quote('number')} DESC LIMIT 1",
+            params,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return 0, None
+    committed = row[1]
+    if isinstance(committed, str):
+        committed = datetime.datetime.fromisoformat(committed)
+    if committed.tzinfo is None:
+        committed = committed.replace(tzinfo=datetime.UTC)
+    return row[0], committed
+
+
+def state_key() -> str:
+    """Return what names the state of the data a request reads: the version now, or a past moment's."""
+    moment = past.moment()
+    if moment is None:
+        return str(current())
+    return f"{at(moment)[0]}@{moment.isoformat()}"
+
+
+def record_revisions(queryset, *, history_type: str) -> None:
+    """Write a revision of every row of `queryset` as it now is, by one INSERT … SELECT (an update() writes none)."""
+    model = queryset.model
+    history = model.history.model
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    revision = {"history_date": connection.ops.adapt_datetimefield_value(revision_time()),
+                "history_type": history_type, "history_change_reason": None,
+                "history_user_id": user.pk if user is not None and user.is_authenticated else None}
+    columns = [field for field in history._meta.concrete_fields if not field.primary_key]
+    copied = [field.attname for field in columns if field.attname not in revision]
+    sql, params = queryset.values_list(*copied).query.sql_with_params()
+    targets = [quote(field.column) for field in columns if field.attname not in revision]
+    targets += [quote(name) for name in revision]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(targets)}) "
+            f"SELECT *, {', '.join(['%s'] * len(revision))} FROM ({sql}) AS current_rows",
+            [*revision.values(), *params],  # the outer SELECT's placeholders come first
+        )

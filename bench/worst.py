@@ -10,6 +10,7 @@ ordering, text searches, deep pages by number and by cursor, broad analysis, the
 slowest (TOP, default 25) with their status, and writes every timing to $BENCH_DIR/worst-<database>.md.
 """
 
+import datetime
 import itertools
 import os
 import sys
@@ -76,6 +77,18 @@ def questions(slugs: dict) -> list[str]:
     ask(f"/conflicts/{conflict}/{party}/{category}/chart.png")
     ask("/figures/1/")
     ask("/search/", q="source")
+    # The past: as the data stood a month ago (make bench gives it one: bench/dataset.py).
+    month_ago = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)).isoformat()
+    for path, params in [
+        ("/api/v1/figures/", {}), ("/api/v1/figures/", {"page_size": 1000, "ordering": "-value"}),
+        ("/api/v1/figures/", {"party": party, "category": category, "claimed_by": claimant}),
+        ("/api/v1/figures/", {"q": "report", "page_size": 1000}), ("/api/v1/figures/", {"q": "zzzz"}),
+        ("/api/v1/figures/latest/", {"page_size": 1000}), ("/api/v1/figures/latest/", {"q": "daily report"}),
+        ("/api/v1/series/", {"party": party, "category": category, "claimed_by": claimant}),
+        ("/api/v1/compare/", {"party": party, "category": category}), ("/api/v1/sources/", {"page_size": 1000}),
+        (f"/conflicts/{conflict}/{party}/{category}/", {}),
+    ]:
+        ask(path, **params, as_recorded=month_ago)
     return found
 
 

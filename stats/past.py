@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 moment_var: contextvars.ContextVar[datetime.datetime | None] = contextvars.ContextVar("as_recorded", default=None)
 TWINS: dict[type, type] = {}
+PAST_MODELS: set[type] = set()
 # What the twins take over from the live models besides their fields: the properties and methods reads use.
 BEHAVIOUR = ["__str__", "cumulative", "citation", "attribution", "follow", "independent"]
 SETTING = "conflictdata.as_recorded"
@@ -33,7 +34,10 @@ HISTORY_INDEXES = {
         "period_end": ["period_end", "id"],
         "claimed_by": ["claimed_by_id", "period_end", "id"],
         "report": ["report_id"],
+        "value": ["value"],
+        "updated_at": ["updated_at"],
     },
+    "stats_historicalreport": {"published_on": ["published_on"]},
     "stats_historicalsource": {"slug": ["slug"]},
     "stats_historicalparty": {"slug": ["slug"]},
     "stats_historicalcategory": {"slug": ["slug"]},
@@ -72,6 +76,11 @@ def twin(model: type) -> type:
     if moment_var.get() is None:
         return model
     return TWINS.get(model, model)
+
+
+def is_past(model: type) -> bool:
+    """Return whether `model` is a past twin."""
+    return model in PAST_MODELS
 
 
 def rebased(queryset):
@@ -117,6 +126,7 @@ def make_twins(live_models: list[type], module: str) -> list[type]:
         })
         past = type(names[model], (models.Model,), attributes)
         TWINS[model] = past
+        PAST_MODELS.add(past)
         twins.append(past)
     return twins
 

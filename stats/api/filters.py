@@ -12,6 +12,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from stats import past
 from stats.models import (
     MAX_COUNT,
     Basis,
@@ -170,8 +171,9 @@ class WordsField(forms.CharField):
 
 @extend_schema_field({"type": "string", "maxLength": MAX_QUERY_LENGTH})
 class WordsFilter(django_filters.Filter):
-    """Rows containing every word, ignoring case: through a table's search index (figures, reports), or in any of
-    `search_fields` (the vocabularies, a few rows each)."""
+    """Rows containing every word, ignoring case, in any of `search_fields`: through the table's search index where
+    it has one (figures, reports), else field by field (the vocabularies, a few rows each; and the past, whose texts
+    the index, which holds the present's, does not know)."""
 
     field_class = WordsField
 
@@ -182,7 +184,7 @@ class WordsFilter(django_filters.Filter):
     def filter(self, qs, value):
         if not value:
             return qs
-        if self.index is not None:
+        if self.index is not None and not past.is_past(qs.model):
             return qs.filter(pk__in=matching_ids(self.index, value, connections[qs.db].vendor))
         for word in value:
             qs = qs.filter(Q(*[Q(**{f"{field}__icontains": word}) for field in self.search_fields], _connector=Q.OR))
@@ -317,7 +319,7 @@ class FigureFilterSet(FilterSet):
         "copy up to date (pair it with `/api/v1/figures/deleted/`).",
     )
     q = WordsFilter(
-        index="stats_figure",
+        index="stats_figure", search_fields=["quote", "notes", "report__title"],
         help_text="Words that must all appear (ignoring case; a part of a word will do: `russ` finds Russian) in the "
         "quote, the notes or the report's title: at most 8 distinct words of at least 3 characters each.",
     )
@@ -406,7 +408,7 @@ class ReportFilterSet(FilterSet):
     published_after = date_filter("published_on", "gte", "Published on this day or later, as YYYY-MM-DD.")
     published_before = date_filter("published_on", "lte", "Published on this day or earlier, as YYYY-MM-DD.")
     q = WordsFilter(
-        index="stats_report",
+        index="stats_report", search_fields=["title", "summary"],
         help_text="Words that must all appear in the title or summary (ignoring case; a part of a word will do): at "
         "most 8 distinct words of at least 3 characters each.",
     )

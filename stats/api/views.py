@@ -172,7 +172,8 @@ class FigureViewSet(ClaimsViewSet):
             if serializer_class is None:
                 ordering = [path for path, _descending in ordering_with_tiebreak(queryset)]
                 rows = self.paginator.paginate_queryset(
-                    self.reader.values(queryset, ordering), request, view=self, fetch=self.reader.fetch
+                    self.reader.values(queryset, ordering), request, view=self, fetch=self.reader.fetch,
+                    counting=queryset.order_by(),
                 )
                 data = self.cited(self.reader.represent(rows))
             else:

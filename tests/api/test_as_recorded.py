@@ -125,6 +125,26 @@ def test_a_renamed_source_shows_its_old_name_and_a_deleted_figure_is_there(api, 
     assert api.get(f"/api/v1/figures/{pk}/").status_code == 404
 
 
+def test_a_text_search_of_the_past_finds_the_words_as_they_were(api, curator_api, vocabulary):
+    report = ReportFactory(published_on=datetime.date(2024, 12, 17), title="Daily losses")
+    pk = curator_api.post("/api/v1/figures/", figure_body(vocabulary, report, quote="Alpha Brigade counted"),
+                          format="json").json()["id"]
+    before = moment_now()
+    curator_api.patch(f"/api/v1/figures/{pk}/", {"quote": "Bravo Brigade counted"}, format="json")
+    edited = moment_now()
+    curator_api.delete(f"/api/v1/figures/{pk}/")
+
+    def found(words: str, at: str | None = None) -> list[int]:
+        params = {"q": words} if at is None else {"q": words, "as_recorded": at}
+        response = api.get("/api/v1/figures/", params)
+        assert response.status_code == 200
+        return [row["id"] for row in response.json()["results"]]
+
+    assert (found("alpha", before), found("bravo", before), found("daily alp", before)) == ([pk], [], [pk])
+    assert (found("alpha", edited), found("BRAVO", edited)) == ([], [pk])
+    assert (found("bravo"), found("alpha")) == ([], [])
+
+
 def test_a_figure_created_since_is_not_there_and_before_anything_is_empty(api, curator_api, vocabulary):
     before_any = (timezone.now() - datetime.timedelta(days=3650)).isoformat()
     report = ReportFactory(published_on=datetime.date(2024, 12, 17))

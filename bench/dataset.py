@@ -142,8 +142,9 @@ def redate(number: int, moment: datetime.datetime) -> None:
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         for table in versions.history_tables():
-            cursor.execute(f"UPDATE {table} SET history_date = %s WHERE history_date = %s",
-                           [adapt(moment), adapt(committed)])
+            for column in ("history_date", "history_end"):
+                cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {column} = %s",
+                               [adapt(moment), adapt(committed)])
     DataVersion.objects.filter(number=number).update(committed_at=moment)
 
 

@@ -405,7 +405,7 @@ def insert_with_history(rows: list[Row], user) -> None:
             [params(row.values) for row in rows],
         )
         revision = {"history_date": ops.adapt_datetimefield_value(versions.revision_time()), "history_type": "+",
-                    "history_user_id": getattr(user, "pk", None), "history_change_reason": None}
+                    "history_user_id": getattr(user, "pk", None), "history_change_reason": None, "history_end": None}
         targets, sources, values = [], [], []
         for field in history._meta.concrete_fields:
             if field.primary_key:

@@ -20,6 +20,21 @@ __all__ = [
     "Source",
 ]
 
+class RevisionSpan(models.Model):
+    """What every revision table adds to django-simple-history's columns: when the revision stopped being the row's
+    latest (its next revision's time; empty while it is the latest), so that the row as it stood at a moment is the
+    revision whose span holds the moment (stats/past.py), found without comparing revisions with one another."""
+
+    history_end = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def revisions() -> HistoricalRecords:
+    return HistoricalRecords(bases=[RevisionSpan])
+
+
 # Larger than any population; it keeps values within what SQLite, PostgreSQL and JSON clients all hold exactly.
 MAX_COUNT = 10_000_000_000
 COUNT_VALIDATORS = [
@@ -122,7 +137,7 @@ class Conflict(models.Model):
     description = models.TextField(blank=True)
 
     objects = NaturalKeyManager()
-    history = HistoricalRecords()
+    history = revisions()
 
     class Meta:
         ordering = ["name"]
@@ -153,7 +168,7 @@ class Party(models.Model):
     country = CountryField(blank=True, help_text="ISO 3166-1 alpha-2 code; empty when none applies.")
 
     objects = NaturalKeyManager()
-    history = HistoricalRecords()
+    history = revisions()
 
     class Meta:
         ordering = ["name"]
@@ -188,7 +203,7 @@ class Source(models.Model):
     description = models.TextField(blank=True)
 
     objects = NaturalKeyManager()
-    history = HistoricalRecords()
+    history = revisions()
 
     class Meta:
         ordering = ["name"]
@@ -239,7 +254,7 @@ class Report(models.Model):
     summary = models.TextField(blank=True)
 
     objects = ReportManager()
-    history = HistoricalRecords()
+    history = revisions()
 
     class Meta:
         ordering = ["-published_on", "-id"]
@@ -278,7 +293,7 @@ class Category(models.Model):
     description = models.TextField(blank=True)
 
     objects = NaturalKeyManager()
-    history = HistoricalRecords()
+    history = revisions()
 
     class Meta:
         ordering = ["name"]
@@ -322,7 +337,7 @@ class Dataset(models.Model):
     description = models.TextField(blank=True)
 
     objects = NaturalKeyManager()
-    history = HistoricalRecords()
+    history = revisions()
 
     class Meta:
         ordering = ["name"]
@@ -445,7 +460,7 @@ class Figure(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = FigureQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = revisions()
 
     class Meta:
         ordering = ["-period_end", "-id"]

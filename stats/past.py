@@ -1,15 +1,17 @@
 """Reads of the past: any read, as the data stood at a moment (`as_recorded`), through the same read paths.
 
 Every model of the claims has a read-only twin (PastFigure, PastSource, …) with the same fields and relations, over a
-database view of its revision table that holds, for each row, its latest revision up to the moment, unless that is
-its deletion. The moment is the request's: a function the views call (`as_recorded()` on SQLite, registered on each
+database view of its revision table that holds, for each row, the revision whose span (from its `history_date` to
+its `history_end`, the next revision's time: stats/versions.py keeps it) holds the moment, unless that is its
+deletion. The moment is the request's: a function the views call (`as_recorded()` on SQLite, registered on each
 connection) or a setting of the session (`conflictdata.as_recorded` on PostgreSQL, set for the request). So the
 FilterSets, readers, analysis and pages read the past simply by being handed the twins (`twin()`): the figures that
 existed then, with the values they had then, their report, claimant, party, category, conflict and dataset as they
 were then.
 
-Cost: a past read looks up, for each revision it reads, whether a later one came before the moment (one index probe
-on the revision table's (id, history_date, history_id) index); the revision tables carry the indexes the lists need.
+Cost: a past read reads revisions instead of rows (as many more as there were edits), each checked against the
+moment by two comparisons of its own columns; the revision tables carry the indexes the lists need. A write ends
+the span of each row's previous revision (an index probe per revision written).
 """
 
 import contextvars
@@ -27,17 +29,20 @@ PAST_MODELS: set[type] = set()
 # What the twins take over from the live models besides their fields: the properties and methods reads use.
 BEHAVIOUR = ["__str__", "cumulative", "citation", "attribution", "follow", "independent"]
 SETTING = "conflictdata.as_recorded"
-# The revision tables' indexes that past reads use, besides the (id, history_date, history_id) each one gets.
+# The revision tables' indexes that past reads use, besides the (id, history_date, history_id) each one gets (for
+# ending spans, stats/versions.py).
 HISTORY_INDEXES = {
     "stats_historicalfigure": {
         "quantity": ["party_id", "category_id", "claimed_by_id", "conflict_id", "basis", "period_start", "period_end"],
         "period_end": ["period_end", "id"],
         "claimed_by": ["claimed_by_id", "period_end", "id"],
         "report": ["report_id"],
-        "value": ["value"],
-        "updated_at": ["updated_at"],
+        # The orderings' columns, each followed by the row's id: a revision table's rowid is the revision's, not
+        # the row's, so the tie-break has to be in the index.
+        "value": ["value", "id"],
+        "updated_at": ["updated_at", "id"],
     },
-    "stats_historicalreport": {"published_on": ["published_on"]},
+    "stats_historicalreport": {"published_on": ["published_on", "id"]},
     "stats_historicalsource": {"slug": ["slug"]},
     "stats_historicalparty": {"slug": ["slug"]},
     "stats_historicalcategory": {"slug": ["slug"]},
@@ -106,9 +111,12 @@ def make_twins(live_models: list[type], module: str) -> list[type]:
         for field in model._meta.concrete_fields:
             if field.is_relation:
                 target = field.remote_field.model  # a class: the models are not all loaded yet
+                # Nullable, so that reads join relations with LEFT JOIN: the database then walks the figures (in
+                # the order asked, up to the page) and looks each relation up, instead of starting from the small
+                # views of the vocabularies and sorting every figure they lead to (SQLite's choice otherwise).
                 attributes[field.name] = models.ForeignKey(
                     f"stats.{names[target]}" if target in names else target, on_delete=models.DO_NOTHING,
-                    db_constraint=False, related_name="+", null=field.null, blank=field.blank,
+                    db_constraint=False, related_name="+", null=True, blank=field.blank,
                     db_column=field.column, db_index=False, help_text=field.help_text,
                 )
             else:
@@ -138,16 +146,15 @@ def moment_sql(vendor: str) -> str:
 
 
 def view_sql(model: type, vendor: str) -> str:
-    """Return the statement that makes `model`'s past view: its latest revision up to the moment, if not a deletion."""
+    """Return the statement that makes `model`'s past view: the revision of each row whose span holds the moment,
+    unless it is a deletion."""
     history = model.history.model._meta.db_table
     columns = ", ".join(f'h."{field.column}"' for field in model._meta.concrete_fields)
     at = moment_sql(vendor)
     return (
         f"CREATE VIEW {past_table(model)} AS SELECT {columns} FROM {history} AS h "
-        f"WHERE h.history_date <= {at} AND h.history_type <> '-' AND NOT EXISTS ("
-        f"SELECT 1 FROM {history} AS later WHERE later.id = h.id AND later.history_date <= {at} AND "
-        "(later.history_date > h.history_date OR "
-        "(later.history_date = h.history_date AND later.history_id > h.history_id)))"
+        f"WHERE h.history_date <= {at} AND (h.history_end IS NULL OR h.history_end > {at}) "
+        "AND h.history_type <> '-'"
     )
 
 

@@ -85,11 +85,13 @@ class FigureQuerySet(models.QuerySet):
         with reading.cursor() as cursor:
             cursor.execute(
                 f"WITH last({', '.join(QUANTITY)}, day) AS ({last_days_sql})"
-                f" SELECT figure.id, {', '.join(f'figure.{name}' for name in QUANTITY)}, report.published_on,"
+                f" SELECT figure.id, {', '.join(f'figure.{name}' for name in QUANTITY)},"
+                # A subquery per figure, not a join: the past's views misled PostgreSQL's estimates into joining
+                # every report to every figure.
+                f" (SELECT published_on FROM {reports} AS report WHERE report.id = figure.report_id),"
                 f" figure.recorded_at FROM last JOIN {figures} AS figure"
                 f" ON {' AND '.join(f'figure.{name} = last.{name}' for name in QUANTITY)}"
-                f" AND figure.period_start IS NULL AND figure.period_end = last.day"
-                f" JOIN {reports} AS report ON report.id = figure.report_id",
+                f" AND figure.period_start IS NULL AND figure.period_end = last.day",
                 params,
             )
             last_figures = cursor.fetchall()

@@ -89,9 +89,23 @@ def commit_version(alias: str) -> int:
         for table in history_tables():
             cursor.execute(f"UPDATE {quote(table)} SET {quote('history_date')} = %s "
                            f"WHERE {quote('history_date')} = %s", [stamp, pending])
+            end_spans(cursor, quote(table), stamp)
         cursor.execute(f"INSERT INTO {quote(LOG)} ({quote('number')}, {quote('committed_at')}) VALUES (%s, %s)",
                        [number, stamp])
     return number
+
+
+def end_spans(cursor, table: str, stamp) -> None:
+    """End, at `stamp`, the span of every revision that a revision stamped `stamp` follows (the same row's earlier
+    revisions; of a row's revisions in one write, all but the last end as they begin, and so are never read)."""
+    cursor.execute(
+        f"UPDATE {table} SET history_end = %s WHERE history_id IN ("
+        f"SELECT earlier.history_id FROM {table} AS written JOIN {table} AS earlier ON earlier.id = written.id "
+        "AND earlier.history_end IS NULL AND earlier.history_id <> written.history_id "
+        "AND (earlier.history_date < written.history_date OR earlier.history_id < written.history_id) "
+        "WHERE written.history_date = %s)",
+        [stamp, stamp],
+    )
 
 
 def next_version(cursor, quote) -> int:
@@ -117,10 +131,12 @@ def revision_alone(sender, history_instance, using=None, **kwargs):
         return
     connection = connections[using or router.db_for_write(sender)]
     quote = connection.ops.quote_name
+    stamp = connection.ops.adapt_datetimefield_value(history_instance.history_date)
     with connection.cursor() as cursor:
         number = next_version(cursor, quote)
         cursor.execute(f"INSERT INTO {quote(LOG)} ({quote('number')}, {quote('committed_at')}) VALUES (%s, %s)",
-                       [number, connection.ops.adapt_datetimefield_value(history_instance.history_date)])
+                       [number, stamp])
+        end_spans(cursor, quote(sender._meta.db_table), stamp)
 
 
 def connect() -> None:
@@ -173,6 +189,7 @@ def state_key() -> str:
     return f"{at(moment)[0]}@{moment.isoformat()}"
 
 
+@recorded  # its revisions' spans are ended as the write commits
 def record_revisions(queryset, *, history_type: str) -> None:
     """Write a revision of every row of `queryset` as it now is, by one INSERT … SELECT (an update() writes none)."""
     model = queryset.model
@@ -182,7 +199,7 @@ def record_revisions(queryset, *, history_type: str) -> None:
     request = getattr(HistoricalRecords.context, "request", None)
     user = getattr(request, "user", None)
     revision = {"history_date": connection.ops.adapt_datetimefield_value(revision_time()),
-                "history_type": history_type, "history_change_reason": None,
+                "history_type": history_type, "history_change_reason": None, "history_end": None,
                 "history_user_id": user.pk if user is not None and user.is_authenticated else None}
     columns = [field for field in history._meta.concrete_fields if not field.primary_key]
     copied = [field.attname for field in columns if field.attname not in revision]

@@ -1,5 +1,5 @@
-"""Data versions (a counter and each version's commit time), and the past twins of the models, over views of the
-revision tables (stats/past.py).
+"""Data versions (a counter and each version's commit time), each revision's span, and the past twins of the models,
+over views of the revision tables (stats/past.py).
 """
 
 import django.core.validators
@@ -32,6 +32,19 @@ def record_the_unrecorded(apps, schema_editor):
                 f"FROM {quote(live._meta.db_table)} AS row WHERE NOT EXISTS "
                 f"(SELECT 1 FROM {quote(history._meta.db_table)} AS revision WHERE revision.id = row.id)",
                 [now],
+            )
+
+
+def close_spans(apps, schema_editor):
+    """End each revision recorded so far where the next revision of its row begins (stats.models.RevisionSpan)."""
+    with schema_editor.connection.cursor() as cursor:
+        for name in HISTORIES:
+            table = schema_editor.connection.ops.quote_name(apps.get_model("stats", name)._meta.db_table)
+            cursor.execute(
+                f"UPDATE {table} SET history_end = following.next_date FROM ("
+                "SELECT history_id, LEAD(history_date) OVER (PARTITION BY id ORDER BY history_date, history_id) "
+                f"AS next_date FROM {table}) AS following "
+                f"WHERE {table}.history_id = following.history_id AND following.next_date IS NOT NULL"
             )
 
 
@@ -216,7 +229,43 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='dataversioncounter_one_row')],
             },
         ),
+        migrations.AddField(
+            model_name='historicalcategory',
+            name='history_end',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalconflict',
+            name='history_end',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='historicaldataset',
+            name='history_end',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalfigure',
+            name='history_end',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalparty',
+            name='history_end',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalreport',
+            name='history_end',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalsource',
+            name='history_end',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
         migrations.RunPython(record_the_unrecorded, migrations.RunPython.noop),
-        migrations.RunPython(start_counting, migrations.RunPython.noop),
         migrations.RunPython(make_views, drop_views),
+        migrations.RunPython(close_spans, migrations.RunPython.noop),
+        migrations.RunPython(start_counting, migrations.RunPython.noop),
     ]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from stats import versions
 from stats.csvformat import FIGURE_CSV_COLUMNS
-from stats.models import DataVersion, Figure
+from stats.models import DataVersion, Figure, Source
 from tests.factories import CategoryFactory, ConflictFactory, PartyFactory, ReportFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +106,7 @@ def test_every_read_of_a_past_moment_gives_what_it_gave_then(api, curator_api, v
     assert last_answers[f"/api/v1/figures/{pk}/"] == (404, {"detail": "No Figure matches the given query."})
     for at, (figures, answers) in recorded.items():
         assert snapshot(api, at, figures=figures) == answers, at
+    assert_spans_follow_one_another()
 
 
 def test_a_renamed_source_shows_its_old_name_and_a_deleted_figure_is_there(api, curator_api, vocabulary):
@@ -321,3 +322,14 @@ def test_any_sequence_of_writes_reads_back_at_each_moment(api, curator_api, voca
         recorded[moment_now()] = api.get("/api/v1/figures/?ordering=id").json()
     for at, answer in recorded.items():
         assert api.get("/api/v1/figures/", {"ordering": "id", "as_recorded": at}).json() == answer
+    assert_spans_follow_one_another()
+
+
+def assert_spans_follow_one_another():
+    """Each revision's span ends where the next revision of its row begins; a row's last revision is open."""
+    for model in (Figure, Source):
+        spans = {}
+        for revision in model.history.order_by("id", "history_date", "history_id"):
+            spans.setdefault(revision.id, []).append((revision.history_date, revision.history_end))
+        for row, dated in spans.items():
+            assert [end for _date, end in dated] == [date for date, _end in dated[1:]] + [None], (model, row)

@@ -7,7 +7,7 @@ from django.db import connections, models, router
 from django.db.models import F, Max
 from django.db.models.expressions import RawSQL
 
-from stats import past
+from stats import past, versions
 
 # One claimant's count of one party's casualties of one category in one conflict, on one basis (a body's verified
 # count and its reported count are two series); the quantity index's order.
@@ -154,18 +154,41 @@ def ids_in(ids: list[int], connection) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
-def slug_pks(model, slugs: list[str]) -> dict[str, int]:
-    """Return the primary key of each slug that exists, by one plain query.
+# A vocabulary (conflicts, parties, categories, sources, datasets) of at most this many rows is kept in each process.
+KEPT_VOCABULARY = 10_000
+# Per model: the data version it was read at, and its {slug: id}.
+vocabularies: dict[type, tuple[object, dict[str, int]]] = {}
 
-    A list request looks up a slug or three; compiling an ORM query for each would cost more than running it.
+
+def slug_pks(model, slugs: list[str]) -> dict[str, int]:
+    """Return the primary key of each slug that exists.
+
+    Vocabularies change rarely and a list request names a few of their slugs: each process keeps each vocabulary's
+    slugs and ids, read again when the data version has changed (one statement, and none while it has not). A
+    vocabulary too large to keep, and the past, are looked up by one plain query per request.
     """
-    model = past.twin(model)  # a slug is looked up as it was at the moment read, if the request reads the past
+    if not past.is_past(past.twin(model)):
+        state = versions.latest()
+        kept = vocabularies.get(model)
+        if kept is None or kept[0] != state:
+            everything = slugs_and_pks(model)
+            if len(everything) > KEPT_VOCABULARY:
+                return slugs_and_pks(model, slugs)
+            kept = vocabularies[model] = (state, everything)
+        return {slug: kept[1][slug] for slug in slugs if slug in kept[1]}
+    return slugs_and_pks(past.twin(model), slugs)  # a slug is looked up as it was at the moment read
+
+
+def slugs_and_pks(model, slugs: list[str] | None = None) -> dict[str, int]:
+    """Return {slug: primary key} of the given slugs that exist (of every row, up to one more than KEPT_VOCABULARY,
+    when none are given), by one plain query."""
     reading = connections[router.db_for_read(model)]
     quote = reading.ops.quote_name
+    sql = f"SELECT {quote('slug')}, {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)}"
+    if slugs is None:
+        sql, params = f"{sql} LIMIT {KEPT_VOCABULARY + 1}", []
+    else:
+        sql, params = f"{sql} WHERE {quote('slug')} IN ({', '.join(['%s'] * len(slugs))})", slugs
     with reading.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote('slug')}, {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)} "
-            f"WHERE {quote('slug')} IN ({', '.join(['%s'] * len(slugs))})",
-            slugs,
-        )
+        cursor.execute(sql, params)
         return dict(cursor.fetchall())

@@ -16,6 +16,7 @@ import threading
 from contextlib import contextmanager
 
 from django.apps import apps
+from django.core.signals import request_finished, request_started
 from django.db import connections, router, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -83,7 +84,9 @@ def commit_version(alias: str) -> int:
     connection = connections[alias]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
+        plan_for_values(connection, cursor)
         number = next_version(cursor, quote)
+        forget_latest()
         now = timezone.now()
         stamp, pending = (connection.ops.adapt_datetimefield_value(value) for value in (now, PENDING))
         for table in history_tables():
@@ -93,6 +96,17 @@ def commit_version(alias: str) -> int:
         cursor.execute(f"INSERT INTO {quote(LOG)} ({quote('number')}, {quote('committed_at')}) VALUES (%s, %s)",
                        [number, stamp])
     return number
+
+
+def plan_for_values(connection, cursor) -> None:
+    """Have PostgreSQL plan the rest of this transaction's statements for their values.
+
+    Reads are planned once per connection for any values (settings: `plan_cache_mode`), but a write's revisions
+    are found by their date: a handful among, after an import, a million revisions of one date. A plan for any
+    date reads the whole revision table (a minute per write on a million figures); a plan for the date seeks it.
+    """
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 def end_spans(cursor, table: str, stamp) -> None:
@@ -133,7 +147,9 @@ def revision_alone(sender, history_instance, using=None, **kwargs):
     quote = connection.ops.quote_name
     stamp = connection.ops.adapt_datetimefield_value(history_instance.history_date)
     with connection.cursor() as cursor:
+        plan_for_values(connection, cursor)
         number = next_version(cursor, quote)
+        forget_latest()
         cursor.execute(f"INSERT INTO {quote(LOG)} ({quote('number')}, {quote('committed_at')}) VALUES (%s, %s)",
                        [number, stamp])
         end_spans(cursor, quote(sender._meta.db_table), stamp)
@@ -142,17 +158,51 @@ def revision_alone(sender, history_instance, using=None, **kwargs):
 def connect() -> None:
     pre_create_historical_record.connect(revision_pending, dispatch_uid="stats.versions.pending")
     post_create_historical_record.connect(revision_alone, dispatch_uid="stats.versions.alone")
+    request_started.connect(begin_request, dispatch_uid="stats.versions.begin_request")
+    request_finished.connect(end_request, dispatch_uid="stats.versions.end_request")
+
+
+def begin_request(**kwargs) -> None:
+    state.in_request, state.latest = True, None
+
+
+def end_request(**kwargs) -> None:
+    state.in_request, state.latest = False, None
+
+
+def forget_latest() -> None:
+    state.latest = None
 
 
 def current(using: str | None = None) -> int:
     """Return the data version as it is now (from the database lists are read from)."""
+    return latest(using)[0]
+
+
+def latest(using: str | None = None) -> tuple[int, object]:
+    """Return the data version now and what tells it apart from every other state that had its number (its commit
+    time: a restored backup, or a test's rolled-back writes, may number another state alike).
+
+    A request reads it once, however many times it asks (until a write of its own commits); outside requests, it is
+    read every time.
+    """
+    remembered = using is None and getattr(state, "in_request", False)
+    if remembered and state.latest is not None:
+        return state.latest
     alias = using or router.db_for_read(apps.get_model("stats", "Figure"))
     connection = connections[alias]
     quote = connection.ops.quote_name
+    number = quote("number")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {quote('number')} FROM {quote(COUNTER)} WHERE {quote('id')} = 1")
+        cursor.execute(
+            f"SELECT counter.{number}, log.{quote('committed_at')} FROM {quote(COUNTER)} AS counter "
+            f"LEFT JOIN {quote(LOG)} AS log ON log.{number} = counter.{number} WHERE counter.{quote('id')} = 1"
+        )
         row = cursor.fetchone()
-    return row[0] if row else 0
+    found = (row[0], row[1]) if row else (0, None)
+    if remembered:
+        state.latest = found
+    return found
 
 
 def at(moment: datetime.datetime | None, using: str | None = None) -> tuple[int, datetime.datetime | None]:

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from stats.querysets import vocabularies
 from tests.factories import FigureFactory
 
 REQUIRE_SERVICES = os.environ.get("CONFLICTDATA_REQUIRE_SERVICES") == "1"
@@ -53,8 +54,10 @@ def require_service(name: str, host: str, port: int) -> None:
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with nothing remembered (list counts are kept in the cache per data version)."""
+    """Each test starts with nothing remembered (list counts are kept in the cache per data version, vocabularies in
+    the process)."""
     cache.clear()
+    vocabularies.clear()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -208,6 +209,21 @@ def test_a_write_takes_one_version_and_its_revisions_carry_its_commit_time(curat
     assert Figure.history.get(id=pk).history_date == committed
     assert versions.at(committed) == (before + 1, committed)
     assert versions.at(committed - datetime.timedelta(microseconds=1))[0] == before
+
+
+def test_a_write_finds_its_revisions_by_a_plan_for_their_date_on_postgresql():
+    """Reads are planned for any values (settings); a write's revisions, a few among many of one date after an
+    import, are found by a plan for their date, which seeks the index instead of reading the whole table."""
+    if connection.vendor != "postgresql":
+        pytest.skip("plans are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_generic_plan",)
+    with versions.recorded_write():
+        SourceFactory()
+    with connection.cursor() as cursor:  # the write has ended; the test's own transaction goes on
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_custom_plan",)
 
 
 def test_the_importer_the_admin_and_the_shipped_data_each_write_one_version(admin_client, vocabulary, tmp_path):

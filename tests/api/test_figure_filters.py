@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from stats.models import Figure
+from stats.models import DataVersion, Figure
 from tests.api.conftest import ids
 from tests.factories import FigureFactory, PartyFactory, ReportFactory, SourceFactory
 
@@ -143,3 +143,17 @@ def test_ordering_takes_several_fields_and_breaks_ties_by_id(api, figure, base):
     # Ties follow the first field's direction: period_end ascending, so id ascending.
     assert get_ids(api, ordering="period_end,-value") == [big.pk, figure.pk, twin.pk]
     assert get_ids(api, ordering="-published_on,updated_at,id")[0] in {figure.pk, twin.pk, big.pk}
+
+
+def test_a_slug_a_write_changes_is_found_by_its_new_name_at_once_and_by_its_old_one_in_the_past(api, figure):
+    old = figure.party.slug
+    assert get_ids(api, party=old) == [figure.id]  # the process now keeps the parties' slugs
+    before = DataVersion.objects.order_by("-number").first().committed_at.isoformat()
+    figure.party.slug = "renamed-party"
+    figure.party.save()
+    assert get_ids(api, party="renamed-party") == [figure.id]
+    response = api.get("/api/v1/figures/", {"party": old})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"party": [f"No party has the slug '{old}'."]}
+    assert get_ids(api, party=old, as_recorded=before) == [figure.id]
+    assert api.get("/api/v1/figures/", {"party": "renamed-party", "as_recorded": before}).status_code == 400

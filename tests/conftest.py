@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from stats.api.views import FigureViewSet
 from stats.querysets import vocabularies
 from tests.factories import FigureFactory
 
@@ -54,10 +55,11 @@ def require_service(name: str, host: str, port: int) -> None:
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with nothing remembered (list counts are kept in the cache per data version, vocabularies in
-    the process)."""
+    """Each test starts with nothing remembered (list counts are kept in the cache per data version; vocabularies
+    and the statements of questions' shapes in the process)."""
     cache.clear()
     vocabularies.clear()
+    FigureViewSet.pages.statements.clear()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Query-parameter filters, one FilterSet per model; their help text becomes the API documentation."""
 
+import copy
 import datetime
 
 import django_filters
@@ -191,6 +192,14 @@ class WordsFilter(django_filters.Filter):
         return qs
 
 
+class GivenFilters(dict):
+    """The filters a request gives, copied for its FilterSet one level deep: django-filter deep-copies them to set
+    each copy's model and parent, and changes nothing deeper."""
+
+    def __deepcopy__(self, memo):
+        return {name: copy.copy(given) for name, given in self.items()}
+
+
 class FilterSet(django_filters.FilterSet):
     """A FilterSet whose bound copies hold only the filters the query names.
 
@@ -200,7 +209,9 @@ class FilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         if data is not None:  # an instance attribute, read by the copy in super().__init__()
-            self.base_filters = {name: f for name, f in type(self).base_filters.items() if name in data}
+            self.base_filters = GivenFilters(
+                (name, f) for name, f in type(self).base_filters.items() if name in data
+            )
         super().__init__(data, queryset, request=request, prefix=prefix)
 
     def get_form_class(self):

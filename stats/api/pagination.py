@@ -24,23 +24,24 @@ COUNT_SECONDS = 3600
 MAX_OFFSET = 10_000
 
 
-def counted(queryset, request, version: str | None, page_parameters: set[str]) -> int:
-    """Return `queryset.count()`, remembered in the cache for as long as the data stays at `version`.
+def counted(count, request, version: str | None, page_parameters: set[str]) -> int:
+    """Return `count()` (the number of rows of the list), remembered in the cache for as long as the data stays at
+    `version`.
 
     A list's pages, and every client asking the same question, share one count: a broad filter's count scans its
     matches once per change of the data, not once per page. The question is the path and its parameters other than
     the page's (and the day, which the defaults of some parameters depend on); any write makes a new version.
     """
     if version is None:
-        return queryset.count()
+        return count()
     question = sorted((name, value) for name, value in request.query_params.items() if name not in page_parameters)
     day = timezone.localdate()
     key = "count:" + hashlib.blake2b(f"{version}|{day}|{request.path}|{question}".encode(), digest_size=16).hexdigest()
-    count = cache.get(key)
-    if count is None:
-        count = queryset.count()
-        cache.set(key, count, COUNT_SECONDS)
-    return count
+    found = cache.get(key)
+    if found is None:
+        found = count()
+        cache.set(key, found, COUNT_SECONDS)
+    return found
 
 
 def ordering_with_tiebreak(queryset) -> list[tuple[str, bool]]:
@@ -164,26 +165,16 @@ class KeysetPagination(BasePagination):
         """Return the requested page of `queryset`, read by `fetch` (a faster reader may be given); count `counting`
         (the same rows without the joins a values() reader adds: a count joins only what the filters need) or, when
         not given, `queryset`."""
-        self.request = request
-        params = request.query_params
-        if self.cursor_query_param in params and self.page_query_param in params:
-            raise ParameterError({self.cursor_query_param: ["Give either cursor or page, not both."]})
-        self.page_size_value = self.get_page_size(request)
         ordering = ordering_with_tiebreak(queryset)
-        if self.cursor_query_param not in params:
-            self.page_number = self.get_page_number(request)
-            offset = (self.page_number - 1) * self.page_size_value
-            if offset > MAX_OFFSET:
-                raise ParameterError({self.page_query_param: [
-                    f"Pages are numbered only for the first {MAX_OFFSET:,} rows: to go deeper, follow the `next` "
-                    "links (their `cursor` seeks straight to the next rows, however deep)."
-                ]})
+        offset = self.begin(request)
         queryset_in_order = queryset.order_by(*order_by_args(ordering))
-        self.count = counted(queryset_in_order if counting is None else counting, request,
+        self.count = counted((queryset_in_order if counting is None else counting).count, request,
                              getattr(view, "data_version", None), self.query_parameters())
 
-        if self.cursor_query_param in params:
-            self.page_number, keys, back = self.decode_cursor(params[self.cursor_query_param], ordering, queryset.model)
+        if offset is None:
+            self.page_number, keys, back = self.decode_cursor(
+                request.query_params[self.cursor_query_param], ordering, queryset.model
+            )
             if back:  # the rows before `keys`: read backwards from them, then put in order
                 backwards = reversed_ordering(ordering)
                 seek = queryset.order_by(*order_by_args(backwards)).filter(after(backwards, keys))
@@ -192,7 +183,28 @@ class KeysetPagination(BasePagination):
                 rows = fetch(queryset_in_order.filter(after(ordering, keys))[: self.page_size_value])
         else:
             rows = fetch(queryset_in_order[offset : offset + self.page_size_value]) if offset < self.count else []
+        return self.end(rows, ordering)
 
+    def begin(self, request) -> int | None:
+        """Check the page's parameters; return the offset of a numbered page (None for a cursor's page)."""
+        self.request = request
+        params = request.query_params
+        if self.cursor_query_param in params and self.page_query_param in params:
+            raise ParameterError({self.cursor_query_param: ["Give either cursor or page, not both."]})
+        self.page_size_value = self.get_page_size(request)
+        if self.cursor_query_param in params:
+            return None
+        self.page_number = self.get_page_number(request)
+        offset = (self.page_number - 1) * self.page_size_value
+        if offset > MAX_OFFSET:
+            raise ParameterError({self.page_query_param: [
+                f"Pages are numbered only for the first {MAX_OFFSET:,} rows: to go deeper, follow the `next` "
+                "links (their `cursor` seeks straight to the next rows, however deep)."
+            ]})
+        return offset
+
+    def end(self, rows: list, ordering: list[tuple[str, bool]]) -> list:
+        """Return the page's rows (`self.count` known), with what its links need; a page past the end is a 404."""
         last_page = max(1, -(-self.count // self.page_size_value))
         if not rows and self.page_number > 1:
             raise PageNotFound(

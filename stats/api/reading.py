@@ -7,6 +7,7 @@ The values are left as Python dates, times and numbers; the JSON renderer writes
 """
 
 import datetime
+import functools
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import connections, models
@@ -50,28 +51,10 @@ class ValuesReader:
 
     @staticmethod
     def fetch(queryset) -> list[dict]:
-        """Return the rows of a values() queryset, as its own iteration would, without a call per value.
-
-        The drivers already give dates and times as Python objects (Django registers SQLite's converters; psycopg
-        has its own); times are stored in UTC, so a naive one only lacks its time zone. Django's converters, called
-        once per value, cost more than the query on a page of a hundred rows.
-        """
+        """Return the rows of a values() queryset, as its own iteration would, without a call per value."""
         query = queryset.query
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
         sql, params = query.get_compiler(queryset.db).as_sql()
-        with connections[queryset.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        found = [dict(zip(names, row, strict=True)) for row in rows]
-        times = [
-            name for name in query.values_select
-            if isinstance(model_field(queryset.model, name), models.DateTimeField)
-        ]
-        for row in found:
-            for name in times:
-                if row[name] is not None and row[name].tzinfo is None:
-                    row[name] = row[name].replace(tzinfo=datetime.UTC)
-        return found
+        return read(queryset.db, sql, params, select_names(query), datetime_paths(queryset.model, query.values_select))
 
     def represent(self, rows) -> list[dict]:
         """Return each row of `values()` as the serializer represents it."""
@@ -95,3 +78,32 @@ class ValuesReader:
         code = f"def represent(rows):\n    return [{{{', '.join(entries)}}} for row in rows]\n"
         exec(compile(code, f"<representation of {len(self.fields)} fields>", "exec"), namespace)
         return namespace["represent"]
+
+
+def select_names(query) -> list[str]:
+    """Return the names of the columns a values() query selects, in their order."""
+    return [*query.extra_select, *query.values_select, *query.annotation_select]
+
+
+def read(alias: str, sql: str, params, names: list[str], times: list[str]) -> list[dict]:
+    """Return the rows of `sql` as dicts of `names`, times (`times`) in UTC.
+
+    The drivers already give dates and times as Python objects (Django registers SQLite's converters; psycopg has
+    its own); times are stored in UTC, so a naive one only lacks its time zone. Django's converters, called once per
+    value, cost more than the query on a page of a hundred rows.
+    """
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = [dict(zip(names, row, strict=True)) for row in rows]
+    for row in found:
+        for name in times:
+            if row[name] is not None and row[name].tzinfo is None:
+                row[name] = row[name].replace(tzinfo=datetime.UTC)
+    return found
+
+
+@functools.cache
+def datetime_paths(model, paths: tuple[str, ...]) -> list[str]:
+    """Return which of `paths` from `model` hold times (worked out once per model and paths)."""
+    return [path for path in paths if isinstance(model_field(model, path), models.DateTimeField)]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_sequence
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, routers, viewsets
@@ -24,7 +25,8 @@ from stats import past, versions
 from stats.api import analysis, filters, serializers
 from stats.api.datapackage import datapackage
 from stats.api.mixins import ConditionalMixin, StrictQueryMixin
-from stats.api.pagination import ordering_with_tiebreak
+from stats.api.pagination import counted, ordering_with_tiebreak
+from stats.api.prepared import PreparedPages
 from stats.api.reading import ValuesReader
 from stats.api.renderers import CSVRenderer
 from stats.citations import format_day
@@ -131,6 +133,7 @@ class FigureViewSet(ClaimsViewSet):
 
     query_serializer_classes = {"latest": analysis.LatestQuerySerializer, "deleted": analysis.DeletedQuerySerializer}
     reader = ValuesReader(serializers.FigureSerializer)
+    pages = PreparedPages(reader)
     throttle_scope = None  # the export's: "export" (API_THROTTLE_EXPORT)
     cites = True  # `cite=retrieved` adds citation_retrieved
 
@@ -160,14 +163,18 @@ class FigureViewSet(ClaimsViewSet):
             )
         return figures
 
-    def conditional_page(self, request, build_queryset, serializer_class=None):
+    def conditional_page(self, request, build_queryset, serializer_class=None, prepared=False):
         """Return a page of `build_queryset()` with the list's ETag, or 304 when the client's copy is current.
 
         Figures are read straight from the database as FigureSerializer represents them (stats/api/reading.py);
-        other rows go through `serializer_class`.
+        other rows go through `serializer_class`. With `prepared`, a numbered page of the present is read by the
+        statement of its question's shape where there is one (stats/api/prepared.py).
         """
 
         def page():
+            rows = self.prepared_rows(request) if prepared else None
+            if rows is not None:
+                return self.get_paginated_response(self.cited(self.reader.represent(rows)))
             queryset = build_queryset()
             if serializer_class is None:
                 ordering = [path for path, _descending in ordering_with_tiebreak(queryset)]
@@ -183,7 +190,28 @@ class FigureViewSet(ClaimsViewSet):
         return self.conditional(request, self.list_etag(request), page)
 
     def list(self, request, *args, **kwargs):
-        return self.conditional_page(request, lambda: self.filter_queryset(self.get_queryset()))
+        return self.conditional_page(request, lambda: self.filter_queryset(self.get_queryset()), prepared=True)
+
+    def prepared_rows(self, request) -> "list[dict] | None":  # quoted: `list` here is the action
+        """Return the rows of this numbered page of the present by its prepared statement, or None where the page is
+        built through the ORM (a cursor's page, the past, a shape whose SQL does not follow it)."""
+        if self.moment is not None:
+            return None
+        offset = self.paginator.begin(request)
+        if offset is None:
+            return None
+        filterset = self.filter_backends[0]().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        found = self.pages.statement(filterset, offset, self.paginator.page_size_value)
+        if found is None:
+            return None
+        statement, values = found
+        self.paginator.count = counted(
+            lambda: filterset.qs.order_by().count(), request, self.data_version, self.paginator.query_parameters()
+        )
+        rows = self.pages.read(filterset.queryset.db, statement, values) if offset < self.paginator.count else []
+        return self.paginator.end(rows, statement.ordering)
 
     @extend_schema(
         summary="The latest claim of each source",

@@ -1,0 +1,176 @@
+"""Numbered pages of a list whose SQL is compiled once per shape of question, then bound to each request's values.
+
+Building a page's query through the ORM (filters, the reader's joins, order, slice) and compiling it costs more than
+the database takes to run it. The ORM stays the one place the query is declared: what is kept is what it compiled.
+
+A question's *shape* is what decides the text of its SQL: which filters it gives, how many values each list has, the
+booleans, the ordering, the page's offset and size. Its *values* (ids of slugs, dates, numbers, texts) are bound as
+parameters. The first request of a shape builds its page twice, once with its own values and once with a stand-in
+for each (values no real question holds), and so learns which value each parameter comes from; it keeps the statement
+only if both builds have one text and the statement bound to the request's own values gives exactly the parameters
+the ORM gave. A shape whose SQL does not follow (a text search's terms, which become a search expression) is
+remembered as not kept and always built through the ORM, as are cursor pages and reads of the past.
+"""
+
+import datetime
+import threading
+from dataclasses import dataclass
+
+from django.db import connections
+
+from stats.api.pagination import order_by_args, ordering_with_tiebreak
+from stats.api.reading import datetime_paths, read, select_names
+
+# Shapes kept per process: questions have few usual shapes; once this many are kept, others are built by the ORM.
+MAX_SHAPES = 512
+# Stand-ins, told apart by adding their index: within every column's range. A parameter of the query that happens to
+# equal one only makes the check fail, and the shape is then built by the ORM.
+STAND_IN_INTEGER = 2_000_000_000
+STAND_IN_DAY = datetime.date(1111, 1, 1)
+STAND_IN_TEXT = "\u2063stand-in "
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    # Per parameter: (index of the value it is, how the ORM adapts that value or None, None), or, for a parameter
+    # that is no value of the question's, (None, None, the parameter).
+    binding: tuple[tuple[int | None, object, object], ...]
+    names: list[str]
+    times: list[str]
+    ordering: list[tuple[str, bool]]
+
+    def bind(self, values: list) -> list:
+        return [
+            constant if index is None else values[index] if adapt is None else adapt(values[index])
+            for index, adapt, constant in self.binding
+        ]
+
+
+class PreparedPages:
+    """The statements of one list's numbered pages, per shape of question, read by `reader` (a ValuesReader)."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self.statements: dict[tuple, Statement | None] = {}
+        self.lock = threading.Lock()
+
+    def statement(self, filterset, offset: int, size: int) -> tuple[Statement, list] | None:
+        """Return the statement of this page of `filterset`'s question and the values to bind, or None where the
+        page must be built through the ORM."""
+        split = shape_and_values(filterset.form.cleaned_data)
+        if split is None:
+            return None
+        shape, values = split
+        alias = filterset.queryset.db
+        key = (alias, type(filterset), filterset.queryset.model, shape, offset, size)
+        if key in self.statements:
+            statement = self.statements[key]
+            return None if statement is None else (statement, values)
+        if len(self.statements) >= MAX_SHAPES:
+            return None
+        statement = self.learn(filterset, values, offset, size)
+        with self.lock:
+            if len(self.statements) < MAX_SHAPES:
+                self.statements[key] = statement
+        return None if statement is None else (statement, values)
+
+    def build(self, filterset, values: list, offset: int, size: int):
+        """Return the page's values() queryset with `values` in the places of the question's own."""
+        queryset = filterset.queryset.all()
+        for name, value in with_values(filterset.form.cleaned_data, values).items():
+            queryset = filterset.filters[name].filter(queryset, value)  # as FilterSet.filter_queryset() does
+        ordering = ordering_with_tiebreak(queryset)
+        page = self.reader.values(queryset, [path for path, _descending in ordering])
+        return page.order_by(*order_by_args(ordering))[offset : offset + size], ordering
+
+    def learn(self, filterset, values: list, offset: int, size: int) -> Statement | None:
+        """Build the page with the request's values and with stand-ins; return its statement, or None if its SQL
+        does not follow its shape."""
+        page, ordering = self.build(filterset, values, offset, size)
+        stand_ins = [stand_in(index, value) for index, value in enumerate(values)]
+        stood_in, _ordering = self.build(filterset, stand_ins, offset, size)
+        connection = connections[page.db]
+        sql, params = page.query.get_compiler(page.db).as_sql()
+        stand_in_sql, stand_in_params = stood_in.query.get_compiler(page.db).as_sql()
+        if sql != stand_in_sql or len(params) != len(stand_in_params):
+            return None
+        forms = {}
+        for index, value in enumerate(stand_ins):
+            for adapt in adapters(value, connection):
+                forms.setdefault(adapt(value) if adapt else value, (index, adapt))
+        binding = []
+        for parameter in stand_in_params:
+            try:
+                index, adapt = forms.get(parameter, (None, None))
+            except TypeError:  # not hashable, so no stand-in
+                index, adapt = None, None
+            binding.append((index, adapt, parameter if index is None else None))
+        statement = Statement(
+            sql=sql, binding=tuple(binding), names=select_names(page.query),
+            times=datetime_paths(page.model, page.query.values_select), ordering=ordering,
+        )
+        return statement if statement.bind(values) == list(params) else None
+
+    def read(self, alias: str, statement: Statement, values: list) -> list[dict]:
+        """Return the page's rows, as the reader's fetch() would."""
+        return read(alias, statement.sql, statement.bind(values), statement.names, statement.times)
+
+
+def shape_and_values(cleaned: dict) -> tuple[tuple, list] | None:
+    """Split a question's cleaned filters into what decides its SQL's text and the values bound into it."""
+    shape, values = [], []
+    for name, value in cleaned.items():
+        if value is None or isinstance(value, bool):
+            shape.append((name, value))
+        elif name == "ordering":
+            shape.append((name, tuple(value)))
+        elif isinstance(value, list):
+            if not all(bindable(item) for item in value):
+                return None
+            shape.append((name, len(value)))
+            values.extend(value)
+        elif bindable(value):
+            shape.append((name, type(value).__name__))
+            values.append(value)
+        else:
+            return None
+    return tuple(shape), values
+
+
+def with_values(cleaned: dict, values: list) -> dict:
+    """Return `cleaned` with `values` in the places shape_and_values() took them from."""
+    taken = iter(values)
+    rebuilt = {}
+    for name, value in cleaned.items():
+        if value is None or isinstance(value, bool) or name == "ordering":
+            rebuilt[name] = value
+        elif isinstance(value, list):
+            rebuilt[name] = [next(taken) for _item in value]
+        else:
+            rebuilt[name] = next(taken)
+    return rebuilt
+
+
+def bindable(value) -> bool:
+    return isinstance(value, int | str | datetime.date) and not isinstance(value, bool)
+
+
+def stand_in(index: int, value):
+    """Return a value of `value`'s type that no real question holds, told apart by `index`."""
+    if isinstance(value, datetime.datetime):
+        return datetime.datetime(1111, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(seconds=index + 1)
+    if isinstance(value, datetime.date):
+        return STAND_IN_DAY + datetime.timedelta(days=index + 1)
+    if isinstance(value, int):
+        return STAND_IN_INTEGER + index
+    return f"{STAND_IN_TEXT}{index}"
+
+
+def adapters(value, connection) -> list:
+    """Return the ways the ORM may turn `value` into a parameter: as it is, or as a date or time column takes it."""
+    if isinstance(value, datetime.datetime):
+        return [None, connection.ops.adapt_datetimefield_value]
+    if isinstance(value, datetime.date):
+        return [None, connection.ops.adapt_datefield_value]
+    return [None]

@@ -12,6 +12,7 @@ two versions of the code on the same machine, never for a test.
 
 import cProfile
 import io
+import json
 import os
 import pstats
 import statistics
@@ -26,6 +27,8 @@ NARROW = "/api/v1/figures/?claimed_by=source-007&party=party-3&category=category
 QUESTIONS = {
     "narrow list": NARROW,
     "narrow list, a month ago": None,  # filled in with the moment once Django is set up
+    "broad list": "/api/v1/figures/?category=category-1",
+    "broad list, its next page": None,  # filled in with the cursor of the broad list's `next`
     "the five categories": "/api/v1/categories/",
     "API root": "/api/v1/",
     "health": "/health/",
@@ -52,6 +55,16 @@ def ask(application, address: str) -> int:
     return int(status[0].split()[0])
 
 
+def next_page(application, address: str) -> str:
+    """Return the address of the `next` link of the list at `address`, without its scheme and host."""
+    body = []
+    chunks = application(environ_for(address), lambda line, headers, exc_info=None: None)
+    body.extend(chunks)
+    chunks.close()
+    link = json.loads(b"".join(body))["next"]
+    return "/" + link.split("/", 3)[3]
+
+
 def main() -> None:
     os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/conflictdata-bench/figures-1000000.sqlite3")
     os.environ.update({
@@ -70,6 +83,7 @@ def main() -> None:
     number = versions.current()
     moment = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 30 * 86400))
     QUESTIONS["narrow list, a month ago"] = f"{NARROW}&as_recorded={moment}"
+    QUESTIONS["broad list, its next page"] = next_page(application, QUESTIONS["broad list"])
     print(f"{os.environ['DATABASE_URL']}, data version {number}; median of {ROUNDS} requests each, in process")
     for name, address in QUESTIONS.items():
         status = ask(application, address)

@@ -4,12 +4,13 @@ Building a page's query through the ORM (filters, the reader's joins, order, sli
 the database takes to run it. The ORM stays the one place the query is declared: what is kept is what it compiled.
 
 A question's *shape* is what decides the text of its SQL: which filters it gives, how many values each list has, the
-booleans, the ordering, the page's offset and size. Its *values* (ids of slugs, dates, numbers, texts) are bound as
-parameters. The first request of a shape builds its page twice, once with its own values and once with a stand-in
-for each (values no real question holds), and so learns which value each parameter comes from; it keeps the statement
-only if both builds have one text and the statement bound to the request's own values gives exactly the parameters
-the ORM gave. A shape whose SQL does not follow (a text search's terms, which become a search expression) is
-remembered as not kept and always built through the ORM, as are cursor pages and reads of the past.
+booleans, the ordering, the page (its offset, or a cursor's direction) and its size. Its *values* (ids of slugs,
+dates, numbers, texts, a cursor's keys) are bound as parameters. The first request of a shape builds its page twice,
+once with its own values and once with a stand-in for each (values no real question holds), and so learns which value
+each parameter comes from; it keeps the statement only if both builds have one text and the statement bound to the
+request's own values gives exactly the parameters the ORM gave. A shape whose SQL does not follow (a text search's
+terms, which become a search expression) is remembered as not kept and always built through the ORM, as are reads of
+the past.
 """
 
 import datetime
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from django.db import connections
 
-from stats.api.pagination import order_by_args, ordering_with_tiebreak
+from stats.api.pagination import after, order_by_args, ordering_with_tiebreak, reversed_ordering
 from stats.api.reading import datetime_paths, read, select_names
 
 # Shapes kept per process: questions have few usual shapes; once this many are kept, others are built by the ORM.
@@ -48,51 +49,73 @@ class Statement:
 
 
 class PreparedPages:
-    """The statements of one list's numbered pages, per shape of question, read by `reader` (a ValuesReader)."""
+    """The statements of one list's pages, per shape of question, read by `reader` (a ValuesReader).
+
+    A page is `("offset", n)` (a numbered page) or `("seek", back)` (a cursor's: the rows after, or before, the
+    cursor's keys, which are bound like the filters' values).
+    """
 
     def __init__(self, reader):
         self.reader = reader
         self.statements: dict[tuple, Statement | None] = {}
+        self.orderings: dict[tuple, list[tuple[str, bool]]] = {}
         self.lock = threading.Lock()
 
-    def statement(self, filterset, offset: int, size: int) -> tuple[Statement, list] | None:
-        """Return the statement of this page of `filterset`'s question and the values to bind, or None where the
-        page must be built through the ORM."""
+    def question(self, filterset) -> tuple[tuple, list] | None:
+        """Return the shape of `filterset`'s (valid) question, told apart per database and list, and its values; or
+        None where it has to be built through the ORM."""
         split = shape_and_values(filterset.form.cleaned_data)
         if split is None:
             return None
         shape, values = split
-        alias = filterset.queryset.db
-        key = (alias, type(filterset), filterset.queryset.model, shape, offset, size)
+        return (filterset.queryset.db, type(filterset), filterset.queryset.model, shape), values
+
+    def ordering(self, filterset, shape: tuple, values: list) -> list[tuple[str, bool]]:
+        """Return the order of a question's rows, with its tie-break (what a cursor is read against)."""
+        ordering = self.orderings.get(shape)
+        if ordering is None:
+            ordering = ordering_with_tiebreak(filtered(filterset, iter(values)))
+            with self.lock:
+                if len(self.orderings) < MAX_SHAPES:
+                    self.orderings[shape] = ordering
+        return ordering
+
+    def statement(self, filterset, shape: tuple, values: list, page: tuple, size: int) -> Statement | None:
+        """Return the statement of this page of the question (its values, then a cursor's keys, in `values`), or
+        None where the page must be built through the ORM."""
+        key = (shape, page, size)
         if key in self.statements:
-            statement = self.statements[key]
-            return None if statement is None else (statement, values)
+            return self.statements[key]
         if len(self.statements) >= MAX_SHAPES:
             return None
-        statement = self.learn(filterset, values, offset, size)
+        statement = self.learn(filterset, values, page, size)
         with self.lock:
             if len(self.statements) < MAX_SHAPES:
                 self.statements[key] = statement
-        return None if statement is None else (statement, values)
+        return statement
 
-    def build(self, filterset, values: list, offset: int, size: int):
-        """Return the page's values() queryset with `values` in the places of the question's own."""
-        queryset = filterset.queryset.all()
-        for name, value in with_values(filterset.form.cleaned_data, values).items():
-            queryset = filterset.filters[name].filter(queryset, value)  # as FilterSet.filter_queryset() does
+    def build(self, filterset, values: list, page: tuple, size: int):
+        """Return the page's values() queryset with `values` in the places of the question's own (and of the
+        cursor's keys), and the rows' order."""
+        taken = iter(values)
+        queryset = filtered(filterset, taken)
         ordering = ordering_with_tiebreak(queryset)
-        page = self.reader.values(queryset, [path for path, _descending in ordering])
-        return page.order_by(*order_by_args(ordering))[offset : offset + size], ordering
+        rows = self.reader.values(queryset, [path for path, _descending in ordering])
+        if page[0] == "offset":
+            return rows.order_by(*order_by_args(ordering))[page[1] : page[1] + size], ordering
+        keys, back = list(taken), page[1]
+        seek = reversed_ordering(ordering) if back else ordering
+        return rows.order_by(*order_by_args(seek)).filter(after(seek, keys))[:size], ordering
 
-    def learn(self, filterset, values: list, offset: int, size: int) -> Statement | None:
+    def learn(self, filterset, values: list, page: tuple, size: int) -> Statement | None:
         """Build the page with the request's values and with stand-ins; return its statement, or None if its SQL
         does not follow its shape."""
-        page, ordering = self.build(filterset, values, offset, size)
+        built, ordering = self.build(filterset, values, page, size)
         stand_ins = [stand_in(index, value) for index, value in enumerate(values)]
-        stood_in, _ordering = self.build(filterset, stand_ins, offset, size)
-        connection = connections[page.db]
-        sql, params = page.query.get_compiler(page.db).as_sql()
-        stand_in_sql, stand_in_params = stood_in.query.get_compiler(page.db).as_sql()
+        stood_in, _ordering = self.build(filterset, stand_ins, page, size)
+        connection = connections[built.db]
+        sql, params = built.query.get_compiler(built.db).as_sql()
+        stand_in_sql, stand_in_params = stood_in.query.get_compiler(built.db).as_sql()
         if sql != stand_in_sql or len(params) != len(stand_in_params):
             return None
         forms = {}
@@ -107,14 +130,23 @@ class PreparedPages:
                 index, adapt = None, None
             binding.append((index, adapt, parameter if index is None else None))
         statement = Statement(
-            sql=sql, binding=tuple(binding), names=select_names(page.query),
-            times=datetime_paths(page.model, page.query.values_select), ordering=ordering,
+            sql=sql, binding=tuple(binding), names=select_names(built.query),
+            times=datetime_paths(built.model, built.query.values_select), ordering=ordering,
         )
         return statement if statement.bind(values) == list(params) else None
 
     def read(self, alias: str, statement: Statement, values: list) -> list[dict]:
         """Return the page's rows, as the reader's fetch() would."""
         return read(alias, statement.sql, statement.bind(values), statement.names, statement.times)
+
+
+def filtered(filterset, values):
+    """Return the filterset's queryset filtered by its question with the next of `values` (an iterator) in the
+    places of the question's own, as FilterSet.filter_queryset() does."""
+    queryset = filterset.queryset.all()
+    for name, value in with_values(filterset.form.cleaned_data, values).items():
+        queryset = filterset.filters[name].filter(queryset, value)
+    return queryset
 
 
 def shape_and_values(cleaned: dict) -> tuple[tuple, list] | None:
@@ -138,9 +170,8 @@ def shape_and_values(cleaned: dict) -> tuple[tuple, list] | None:
     return tuple(shape), values
 
 
-def with_values(cleaned: dict, values: list) -> dict:
-    """Return `cleaned` with `values` in the places shape_and_values() took them from."""
-    taken = iter(values)
+def with_values(cleaned: dict, taken) -> dict:
+    """Return `cleaned` with the next of `taken` (an iterator) in the places shape_and_values() took them from."""
     rebuilt = {}
     for name, value in cleaned.items():
         if value is None or isinstance(value, bool) or name == "ordering":

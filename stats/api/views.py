@@ -193,25 +193,36 @@ class FigureViewSet(ClaimsViewSet):
         return self.conditional_page(request, lambda: self.filter_queryset(self.get_queryset()), prepared=True)
 
     def prepared_rows(self, request) -> "list[dict] | None":  # quoted: `list` here is the action
-        """Return the rows of this numbered page of the present by its prepared statement, or None where the page is
-        built through the ORM (a cursor's page, the past, a shape whose SQL does not follow it)."""
+        """Return the rows of this page of the present by its prepared statement (stats/api/prepared.py), or None
+        where the page is built through the ORM (the past, a shape whose SQL does not follow it)."""
         if self.moment is not None:
             return None
         offset = self.paginator.begin(request)
-        if offset is None:
-            return None
         filterset = self.filter_backends[0]().get_filterset(request, self.get_queryset(), self)
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
-        found = self.pages.statement(filterset, offset, self.paginator.page_size_value)
-        if found is None:
+        question = self.pages.question(filterset)
+        if question is None:
             return None
-        statement, values = found
+        shape, values = question
+        if offset is None:
+            self.paginator.page_number, keys, back = self.paginator.decode_cursor(
+                request.query_params[self.paginator.cursor_query_param], self.pages.ordering(filterset, *question),
+                filterset.queryset.model,
+            )
+            page, values = ("seek", back), [*values, *keys]
+        else:
+            page = ("offset", offset)
+        statement = self.pages.statement(filterset, shape, values, page, self.paginator.page_size_value)
+        if statement is None:
+            return None
         self.paginator.count = counted(
             lambda: filterset.qs.order_by().count(), request, self.data_version, self.paginator.query_parameters()
         )
-        rows = self.pages.read(filterset.queryset.db, statement, values) if offset < self.paginator.count else []
-        return self.paginator.end(rows, statement.ordering)
+        rows = []
+        if offset is None or offset < self.paginator.count:
+            rows = self.pages.read(filterset.queryset.db, statement, values)
+        return self.paginator.end(rows[::-1] if page == ("seek", True) else rows, statement.ordering)
 
     @extend_schema(
         summary="The latest claim of each source",

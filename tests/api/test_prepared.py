@@ -34,7 +34,7 @@ def statements(shape_names: set[str]) -> list:
     """Return the kept statements (None: a shape built through the ORM) of questions naming exactly these filters."""
     return [
         statement for key, statement in FigureViewSet.pages.statements.items()
-        if {name for name, _shape in key[3]} == shape_names
+        if {name for name, _shape in key[0][3]} == shape_names
     ]
 
 
@@ -115,10 +115,17 @@ def test_a_text_search_is_built_through_the_orm_each_time(api, figures):
     assert statements({"q"}) == [None]
 
 
-def test_the_next_link_of_a_prepared_page_leads_on_through_cursor_pages(api, figures):
-    response = api.get("/api/v1/figures/", {"page_size": 10, "ordering": "value"}).json()
-    seen = [row["id"] for row in response["results"]]
+def test_cursor_pages_forwards_and_back_are_read_by_their_statements_and_give_what_the_orm_gives(api, figures):
+    response = api.get("/api/v1/figures/", {"page_size": 5, "ordering": "value"}).json()
+    pages = [[row["id"] for row in response["results"]]]
     while response["next"]:
         response = api.get(response["next"]).json()
-        seen += [row["id"] for row in response["results"]]
-    assert seen == expected(Figure.objects.all(), ("value", "id"))
+        pages.append([row["id"] for row in response["results"]])
+    assert [pk for page in pages for pk in page] == expected(Figure.objects.all(), ("value", "id"))
+    back = []
+    while response["previous"]:
+        response = api.get(response["previous"]).json()
+        back.insert(0, [row["id"] for row in response["results"]])
+    assert back == pages[:-1]
+    kept = {key[1]: statement for key, statement in FigureViewSet.pages.statements.items()}
+    assert set(kept) == {("offset", 0), ("seek", False), ("seek", True)} and None not in kept.values()

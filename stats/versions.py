@@ -183,12 +183,13 @@ def latest(using: str | None = None) -> tuple[int, object]:
     """Return the data version now and what tells it apart from every other state that had its number (its commit
     time: a restored backup, or a test's rolled-back writes, may number another state alike).
 
-    A request reads it once, however many times it asks (until a write of its own commits); outside requests, it is
-    read every time.
+    A request reads it once, however many times it asks (until a write of its own commits), from the database it
+    first read it from (or from `using`, read again if that is another); outside requests, it is read every time.
+    This is WSGI's model: one request at a time per thread.
     """
-    remembered = using is None and getattr(state, "in_request", False)
-    if remembered and state.latest is not None:
-        return state.latest
+    in_request = getattr(state, "in_request", False)
+    if in_request and state.latest is not None and using in (None, state.latest[0]):
+        return state.latest[1]
     alias = using or router.db_for_read(apps.get_model("stats", "Figure"))
     connection = connections[alias]
     quote = connection.ops.quote_name
@@ -200,8 +201,8 @@ def latest(using: str | None = None) -> tuple[int, object]:
         )
         row = cursor.fetchone()
     found = (row[0], row[1]) if row else (0, None)
-    if remembered:
-        state.latest = found
+    if in_request and state.latest is None:
+        state.latest = (alias, found)
     return found
 
 

@@ -59,7 +59,8 @@ def empty_cache():
     and the statements of questions' shapes in the process)."""
     cache.clear()
     vocabularies.clear()
-    FigureViewSet.pages.statements.clear()
+    for kept in (FigureViewSet.pages.statements, FigureViewSet.pages.unkept, FigureViewSet.pages.orderings):
+        kept.clear()
 
 
 @pytest.fixture

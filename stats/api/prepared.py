@@ -15,6 +15,7 @@ the past.
 
 import datetime
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.db import connections
@@ -22,7 +23,7 @@ from django.db import connections
 from stats.api.pagination import after, order_by_args, ordering_with_tiebreak, reversed_ordering
 from stats.api.reading import datetime_paths, read, select_names
 
-# Shapes kept per process: questions have few usual shapes; once this many are kept, others are built by the ORM.
+# Statements kept per process (the least recently used give way): questions have few usual shapes.
 MAX_SHAPES = 512
 # Stand-ins, told apart by adding their index: within every column's range. A parameter of the query that happens to
 # equal one only makes the check fail, and the shape is then built by the ORM.
@@ -57,18 +58,21 @@ class PreparedPages:
 
     def __init__(self, reader):
         self.reader = reader
-        self.statements: dict[tuple, Statement | None] = {}
+        self.statements: OrderedDict[tuple, Statement] = OrderedDict()  # the least recently used first
+        self.unkept: set[tuple] = set()  # shapes whose SQL does not follow them
         self.orderings: dict[tuple, list[tuple[str, bool]]] = {}
         self.lock = threading.Lock()
 
     def question(self, filterset) -> tuple[tuple, list] | None:
-        """Return the shape of `filterset`'s (valid) question, told apart per database and list, and its values; or
-        None where it has to be built through the ORM."""
+        """Return the shape of `filterset`'s (valid) question, told apart per kind of database and list, and its
+        values; or None where it is built through the ORM."""
         split = shape_and_values(filterset.form.cleaned_data)
         if split is None:
             return None
         shape, values = split
-        return (filterset.queryset.db, type(filterset), filterset.queryset.model, shape), values
+        vendor = connections[filterset.queryset.db].vendor
+        shape = (vendor, type(filterset), filterset.queryset.model, shape)
+        return None if shape in self.unkept else (shape, values)
 
     def ordering(self, filterset, shape: tuple, values: list) -> list[tuple[str, bool]]:
         """Return the order of a question's rows, with its tie-break (what a cursor is read against)."""
@@ -84,14 +88,20 @@ class PreparedPages:
         """Return the statement of this page of the question (its values, then a cursor's keys, in `values`), or
         None where the page must be built through the ORM."""
         key = (shape, page, size)
-        if key in self.statements:
-            return self.statements[key]
-        if len(self.statements) >= MAX_SHAPES:
-            return None
+        with self.lock:
+            statement = self.statements.get(key)
+            if statement is not None:
+                self.statements.move_to_end(key)
+                return statement
         statement = self.learn(filterset, values, page, size)
         with self.lock:
-            if len(self.statements) < MAX_SHAPES:
+            if statement is None:
+                if len(self.unkept) < MAX_SHAPES:
+                    self.unkept.add(shape)
+            else:
                 self.statements[key] = statement
+                if len(self.statements) > MAX_SHAPES:
+                    self.statements.popitem(last=False)
         return statement
 
     def build(self, filterset, values: list, page: tuple, size: int):
@@ -158,10 +168,11 @@ def shape_and_values(cleaned: dict) -> tuple[tuple, list] | None:
         elif name == "ordering":
             shape.append((name, tuple(value)))
         elif isinstance(value, list):
-            if not all(bindable(item) for item in value):
+            items = list(dict.fromkeys(value))  # as `IN` reads them: the ORM leaves out repeated values
+            if not all(bindable(item) for item in items):
                 return None
-            shape.append((name, len(value)))
-            values.extend(value)
+            shape.append((name, len(items)))
+            values.extend(items)
         elif bindable(value):
             shape.append((name, type(value).__name__))
             values.append(value)
@@ -177,7 +188,7 @@ def with_values(cleaned: dict, taken) -> dict:
         if value is None or isinstance(value, bool) or name == "ordering":
             rebuilt[name] = value
         elif isinstance(value, list):
-            rebuilt[name] = [next(taken) for _item in value]
+            rebuilt[name] = [next(taken) for _item in dict.fromkeys(value)]
         else:
             rebuilt[name] = next(taken)
     return rebuilt

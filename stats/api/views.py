@@ -197,32 +197,32 @@ class FigureViewSet(ClaimsViewSet):
         where the page is built through the ORM (the past, a shape whose SQL does not follow it)."""
         if self.moment is not None:
             return None
-        offset = self.paginator.begin(request)
         filterset = self.filter_backends[0]().get_filterset(request, self.get_queryset(), self)
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
+        offset = self.paginator.begin(request)
         question = self.pages.question(filterset)
         if question is None:
             return None
         shape, values = question
+        ordering = self.pages.ordering(filterset, shape, values)
         if offset is None:
             self.paginator.page_number, keys, back = self.paginator.decode_cursor(
-                request.query_params[self.paginator.cursor_query_param], self.pages.ordering(filterset, *question),
-                filterset.queryset.model,
+                request.query_params[self.paginator.cursor_query_param], ordering, filterset.queryset.model
             )
             page, values = ("seek", back), [*values, *keys]
         else:
             page = ("offset", offset)
-        statement = self.pages.statement(filterset, shape, values, page, self.paginator.page_size_value)
-        if statement is None:
-            return None
         self.paginator.count = counted(
             lambda: filterset.qs.order_by().count(), request, self.data_version, self.paginator.query_parameters()
         )
-        rows = []
-        if offset is None or offset < self.paginator.count:
-            rows = self.pages.read(filterset.queryset.db, statement, values)
-        return self.paginator.end(rows[::-1] if page == ("seek", True) else rows, statement.ordering)
+        if offset is not None and offset >= self.paginator.count:
+            return self.paginator.end([], ordering)  # past the end: nothing to read, nothing to learn
+        statement = self.pages.statement(filterset, shape, values, page, self.paginator.page_size_value)
+        if statement is None:
+            return None
+        rows = self.pages.read(filterset.queryset.db, statement, values)
+        return self.paginator.end(rows[::-1] if page == ("seek", True) else rows, ordering)
 
     @extend_schema(
         summary="The latest claim of each source",

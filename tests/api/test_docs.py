@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core.management import call_command
 
+from stats import querysets
 from stats.models import Figure
 from tests.factories import FigureFactory, PartyFactory, ReportFactory, SourceFactory
 
@@ -117,3 +118,14 @@ def test_the_browsable_api_renders_for_readers_and_curators(client, curator, fig
     assert "<html" in response.content.decode()
     detail = client.get(f"/api/v1/figures/{figure.pk}/", HTTP_ACCEPT="text/html")
     assert detail.status_code == 200
+
+
+def test_a_vocabulary_too_large_to_keep_is_looked_up_per_request(api, django_assert_num_queries, figure, monkeypatch):
+    many_figures()
+    monkeypatch.setattr(querysets, "KEPT_VOCABULARY", 2)
+    assert api.get("/api/v1/figures/", {"party": figure.party.slug}).status_code == 200
+    other = Figure.objects.select_related("party").exclude(pk=figure.pk).first()
+    # 1 the data version, 2 the slug looked up (the parties are not read whole again), 3 the count, 4 the page
+    with django_assert_num_queries(4):
+        response = api.get("/api/v1/figures/", {"party": other.party.slug})
+    assert [row["id"] for row in response.json()["results"]] == [other.id]

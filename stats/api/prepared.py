@@ -40,7 +40,6 @@ class Statement:
     binding: tuple[tuple[int | None, object, object], ...]
     names: list[str]
     times: list[str]
-    ordering: list[tuple[str, bool]]
 
     def bind(self, values: list) -> list:
         return [
@@ -106,23 +105,23 @@ class PreparedPages:
 
     def build(self, filterset, values: list, page: tuple, size: int):
         """Return the page's values() queryset with `values` in the places of the question's own (and of the
-        cursor's keys), and the rows' order."""
+        cursor's keys)."""
         taken = iter(values)
         queryset = filtered(filterset, taken)
         ordering = ordering_with_tiebreak(queryset)
         rows = self.reader.values(queryset, [path for path, _descending in ordering])
         if page[0] == "offset":
-            return rows.order_by(*order_by_args(ordering))[page[1] : page[1] + size], ordering
+            return rows.order_by(*order_by_args(ordering))[page[1] : page[1] + size]
         keys, back = list(taken), page[1]
         seek = reversed_ordering(ordering) if back else ordering
-        return rows.order_by(*order_by_args(seek)).filter(after(seek, keys))[:size], ordering
+        return rows.order_by(*order_by_args(seek)).filter(after(seek, keys))[:size]
 
     def learn(self, filterset, values: list, page: tuple, size: int) -> Statement | None:
         """Build the page with the request's values and with stand-ins; return its statement, or None if its SQL
         does not follow its shape."""
-        built, ordering = self.build(filterset, values, page, size)
+        built = self.build(filterset, values, page, size)
         stand_ins = [stand_in(index, value) for index, value in enumerate(values)]
-        stood_in, _ordering = self.build(filterset, stand_ins, page, size)
+        stood_in = self.build(filterset, stand_ins, page, size)
         connection = connections[built.db]
         sql, params = built.query.get_compiler(built.db).as_sql()
         stand_in_sql, stand_in_params = stood_in.query.get_compiler(built.db).as_sql()
@@ -141,7 +140,7 @@ class PreparedPages:
             binding.append((index, adapt, parameter if index is None else None))
         statement = Statement(
             sql=sql, binding=tuple(binding), names=select_names(built.query),
-            times=datetime_paths(built.model, built.query.values_select), ordering=ordering,
+            times=datetime_paths(built.model, built.query.values_select),
         )
         return statement if statement.bind(values) == list(params) else None
 

@@ -5,11 +5,17 @@ from django.db.models.signals import post_migrate
 
 def read_paths_installed(sender, using, **kwargs):
     """Put back what a migration may have dropped: the search indexes' triggers (SQLite drops a remade table's), and
-    the past views, made anew from the models' fields."""
+    the past views, made anew from the models' fields, once the database has every migration (views made from
+    today's models over an older schema would name columns it lacks, and stop the next migration on SQLite)."""
+    from django.db.migrations.executor import MigrationExecutor
+
     from stats import past, search
 
-    search.install(connections[using])
-    past.install(connections[using])
+    connection = connections[using]
+    search.install(connection)
+    executor = MigrationExecutor(connection)
+    if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        past.install(connection)
 
 
 class StatsConfig(AppConfig):

@@ -200,7 +200,7 @@ def latest(using: str | None = None) -> tuple[int, object]:
             f"LEFT JOIN {quote(LOG)} AS log ON log.{number} = counter.{number} WHERE counter.{quote('id')} = 1"
         )
         row = cursor.fetchone()
-    found = (row[0], row[1]) if row else (0, None)
+    found = (row[0], committed_time(row[1])) if row else (0, None)
     if in_request and state.latest is None:
         state.latest = (alias, found)
     return found
@@ -224,12 +224,16 @@ def at(moment: datetime.datetime | None, using: str | None = None) -> tuple[int,
         row = cursor.fetchone()
     if row is None:
         return 0, None
-    committed = row[1]
-    if isinstance(committed, str):
-        committed = datetime.datetime.fromisoformat(committed)
-    if committed.tzinfo is None:
-        committed = committed.replace(tzinfo=datetime.UTC)
-    return row[0], committed
+    return row[0], committed_time(row[1])
+
+
+def committed_time(value) -> datetime.datetime | None:
+    """Return a commit time as read from the version log (SQLite may give text, or a time without its zone, UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
 
 
 def state_key() -> str:

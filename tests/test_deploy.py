@@ -140,3 +140,21 @@ def test_a_database_lost_mid_request_is_a_503_to_retry_not_a_500(client, monkeyp
     assert response.status_code == 503
     assert response["Retry-After"] == "1"
     assert response.json() == {"detail": "The database could not be reached: nothing was changed; try again in a moment."}
+
+
+def test_a_database_migrated_part_way_migrates_on_and_gets_its_past_views_once_whole(tmp_path):
+    database = tmp_path / "db.sqlite3"
+    environment = production(DATABASE_URL=f"sqlite:///{database}")
+
+    def views() -> int:
+        program = ("import django; django.setup(); from django.db import connection; "
+                   "c = connection.cursor(); c.execute(\"SELECT count(*) FROM sqlite_master WHERE type = 'view'\"); "
+                   "print(c.fetchone()[0])")
+        done = subprocess.run([sys.executable, "-c", program], env=environment, cwd=ROOT, capture_output=True,
+                              text=True, check=True, timeout=120)
+        return int(done.stdout)
+
+    for target in (["stats", "0006"], [], ["stats", "0006"], []):
+        subprocess.run([sys.executable, "manage.py", "migrate", *target, "--verbosity", "0"], env=environment,
+                       cwd=ROOT, check=True, timeout=120)
+        assert views() == (0 if target else 7)

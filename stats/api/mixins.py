@@ -108,9 +108,7 @@ class ConditionalMixin:
     def version(self) -> tuple[int, datetime.datetime | None]:
         """The data version the answer shows, and its commit time: now, or at `as_recorded`, read once per request."""
         moment = getattr(self, "moment", None)
-        if moment is None:
-            return versions.current(), None
-        return versions.at(moment)
+        return versions.latest() if moment is None else versions.at(moment)
 
     @property
     def data_version(self) -> str:

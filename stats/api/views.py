@@ -152,7 +152,7 @@ class FigureViewSet(ClaimsViewSet):
         and the address that gives the same answer again."""
         if self.request.query_params.get("cite") != "retrieved":
             return figures
-        number, committed = self.version if self.moment is not None else versions.at(None)
+        number, committed = self.version
         day = format_day((self.moment or timezone.now()).astimezone(datetime.UTC).date())
         pinned = f"?{urlencode({'as_recorded': committed.isoformat().replace('+00:00', 'Z')})}" if committed else ""
         for figure in figures:

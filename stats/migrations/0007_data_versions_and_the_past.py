@@ -56,11 +56,7 @@ def start_counting(apps, schema_editor):
     latest = [moment for moment in latest if moment is not None]
     apps.get_model("stats", "DataVersionCounter").objects.create(id=1, number=1 if latest else 0)
     if latest:
-        apps.get_model("stats", "DataVersion").objects.create(number=1, committed_at=max(latest) or timezone.now())
-
-
-def make_views(apps, schema_editor):
-    past.install(schema_editor.connection)
+        apps.get_model("stats", "DataVersion").objects.create(number=1, committed_at=max(latest))
 
 
 def drop_views(apps, schema_editor):
@@ -265,7 +261,8 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.RunPython(record_the_unrecorded, migrations.RunPython.noop),
-        migrations.RunPython(make_views, drop_views),
+        # The views are made after every migrate, from the models as they then are (stats.apps, post_migrate).
+        migrations.RunPython(migrations.RunPython.noop, drop_views),
         migrations.RunPython(close_spans, migrations.RunPython.noop),
         migrations.RunPython(start_counting, migrations.RunPython.noop),
     ]

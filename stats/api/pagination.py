@@ -100,6 +100,8 @@ def reversed_ordering(ordering: list[tuple[str, bool]]) -> list[tuple[str, bool]
 
 
 def encode_key(value):
+    if isinstance(value, datetime.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)  # as SQLite gives a stored time: in UTC, without its zone
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     return value
@@ -150,21 +152,22 @@ class KeysetPagination(BasePagination):
             raise ParameterError({self.cursor_query_param: [message]}) from None
         return page_number, keys, back
 
-    def encode_cursor(self, page_number: int, ordering, row, back: bool = False) -> str:
-        """Return the cursor of page `page_number`: it seeks from `row`, forward (the next page) or back."""
+    def encode_cursor(self, page_number: int, ordering, row, back: bool = False, key=value_at) -> str:
+        """Return the cursor of page `page_number`: it seeks from `row` (its values at paths read by `key`), forward
+        (the next page) or back."""
         cursor = {
             "n": page_number,
             "o": order_by_args(ordering),
-            "k": [encode_key(value_at(row, path)) for path, _descending in ordering],
+            "k": [encode_key(key(row, path)) for path, _descending in ordering],
         }
         if back:
             cursor["b"] = True
         return signing.dumps(cursor, salt=CURSOR_SALT, compress=True)
 
-    def paginate_queryset(self, queryset, request, view=None, fetch=list, counting=None):
-        """Return the requested page of `queryset`, read by `fetch` (a faster reader may be given); count `counting`
-        (the same rows without the joins a values() reader adds: a count joins only what the filters need) or, when
-        not given, `queryset`."""
+    def paginate_queryset(self, queryset, request, view=None, fetch=list, counting=None, key=value_at):
+        """Return the requested page of `queryset`, read by `fetch` (a faster reader may be given, with `key` to read
+        a row's value at a path); count `counting` (the same rows without the joins a values() reader adds: a count
+        joins only what the filters need) or, when not given, `queryset`."""
         ordering = ordering_with_tiebreak(queryset)
         offset = self.begin(request)
         queryset_in_order = queryset.order_by(*order_by_args(ordering))
@@ -183,7 +186,7 @@ class KeysetPagination(BasePagination):
                 rows = fetch(queryset_in_order.filter(after(ordering, keys))[: self.page_size_value])
         else:
             rows = fetch(queryset_in_order[offset : offset + self.page_size_value]) if offset < self.count else []
-        return self.end(rows, ordering)
+        return self.end(rows, ordering, key)
 
     def begin(self, request) -> int | None:
         """Check the page's parameters; return the offset of a numbered page (None for a cursor's page)."""
@@ -203,8 +206,9 @@ class KeysetPagination(BasePagination):
             ]})
         return offset
 
-    def end(self, rows: list, ordering: list[tuple[str, bool]]) -> list:
-        """Return the page's rows (`self.count` known), with what its links need; a page past the end is a 404."""
+    def end(self, rows: list, ordering: list[tuple[str, bool]], key=value_at) -> list:
+        """Return the page's rows (`self.count` known), with what its links need (the rows' values at paths read by
+        `key`); a page past the end is a 404."""
         last_page = max(1, -(-self.count // self.page_size_value))
         if not rows and self.page_number > 1:
             raise PageNotFound(
@@ -214,9 +218,9 @@ class KeysetPagination(BasePagination):
         self.has_next = self.page_number < last_page and len(rows) == self.page_size_value
         self.next_cursor = self.previous_cursor = None
         if self.has_next:
-            self.next_cursor = self.encode_cursor(self.page_number + 1, ordering, rows[-1])
+            self.next_cursor = self.encode_cursor(self.page_number + 1, ordering, rows[-1], key=key)
         if self.page_number > 2 and rows:
-            self.previous_cursor = self.encode_cursor(self.page_number - 1, ordering, rows[0], back=True)
+            self.previous_cursor = self.encode_cursor(self.page_number - 1, ordering, rows[0], back=True, key=key)
         return rows
 
     def get_next_link(self) -> str | None:

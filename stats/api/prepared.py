@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db import connections
 
 from stats.api.pagination import after, order_by_args, ordering_with_tiebreak, reversed_ordering
-from stats.api.reading import datetime_paths, read, select_names
+from stats.api.reading import read, select_names
 
 # Statements kept per process (the least recently used give way): questions have few usual shapes.
 MAX_SHAPES = 512
@@ -38,8 +38,7 @@ class Statement:
     # Per parameter: (index of the value it is, how the ORM adapts that value or None, None), or, for a parameter
     # that is no value of the question's, (None, None, the parameter).
     binding: tuple[tuple[int | None, object, object], ...]
-    names: list[str]
-    times: list[str]
+    names: tuple[str, ...]  # its columns
 
     def bind(self, values: list) -> list:
         return [
@@ -138,15 +137,12 @@ class PreparedPages:
             except TypeError:  # not hashable, so no stand-in
                 index, adapt = None, None
             binding.append((index, adapt, parameter if index is None else None))
-        statement = Statement(
-            sql=sql, binding=tuple(binding), names=select_names(built.query),
-            times=datetime_paths(built.model, built.query.values_select),
-        )
+        statement = Statement(sql=sql, binding=tuple(binding), names=select_names(built.query))
         return statement if statement.bind(values) == list(params) else None
 
-    def read(self, alias: str, statement: Statement, values: list) -> list[dict]:
-        """Return the page's rows, as the reader's fetch() would."""
-        return read(alias, statement.sql, statement.bind(values), statement.names, statement.times)
+    def read(self, alias: str, statement: Statement, values: list) -> list[tuple]:
+        """Return the page's rows (tuples of `statement.names`), as the reader's fetch() would."""
+        return read(alias, statement.sql, statement.bind(values))
 
 
 def filtered(filterset, values):

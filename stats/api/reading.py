@@ -3,17 +3,18 @@
 A `ValuesReader` is derived from a serializer's own fields, so that a list and a single object cannot disagree
 about which fields there are or where each comes from: relations by slug read the slug column through a join, a
 relation by id its key, model fields their column, and `Computed` fields are worked out from the values they name.
-The values are left as Python dates, times and numbers; the JSON renderer writes them as the serializer would.
+Rows stay the tuples the driver gives, dates, times and numbers as Python values (times read from SQLite lack their
+time zone: they are stored in UTC, and the JSON renderer writes them so); the JSON renderer writes them as the
+serializer would.
 """
 
-import datetime
 import functools
+import threading
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.db import connections, models
+from django.db import connections
 from rest_framework import serializers
 
-from stats.api.pagination import model_field
 from stats.api.serializers import Computed
 
 
@@ -35,7 +36,8 @@ class ValuesReader:
         for _name, source, arguments in self.fields:
             paths.extend(arguments.values() if arguments else [source])
         self.paths = list(dict.fromkeys(paths))
-        self.represent_rows = self.compile_representation()
+        self.representations: dict[tuple[str, ...], object] = {}  # per order of columns, written out once
+        self.lock = threading.Lock()
 
     @staticmethod
     def is_column(model, name: str) -> bool:
@@ -46,64 +48,62 @@ class ValuesReader:
         return field.concrete and not field.is_relation
 
     def values(self, queryset, extra_paths=()):
-        """Return `queryset` as dicts of every path the representation needs, plus `extra_paths` (the ordering)."""
+        """Return `queryset` as values() of every path the representation needs, plus `extra_paths` (the ordering)."""
         return queryset.values(*dict.fromkeys([*self.paths, *extra_paths]))
 
     @staticmethod
-    def fetch(queryset) -> list[dict]:
-        """Return the rows of a values() queryset, as its own iteration would, without a call per value."""
-        query = queryset.query
-        sql, params = query.get_compiler(queryset.db).as_sql()
-        return read(queryset.db, sql, params, select_names(query), datetime_paths(queryset.model, query.values_select))
+    def fetch(queryset) -> list[tuple]:
+        """Return the rows of a values() queryset as tuples in the order of its columns (select_names())."""
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+        return read(queryset.db, sql, params)
 
-    def represent(self, rows) -> list[dict]:
-        """Return each row of `values()` as the serializer represents it."""
-        return self.represent_rows(rows)
+    def represent(self, rows: list[tuple], names: tuple[str, ...]) -> list[dict]:
+        """Return each row (a tuple of the columns `names`) as the serializer represents it."""
+        return self.representation(names)(rows) if rows else []
 
-    def compile_representation(self):
-        """Return a function making the representation of rows, written out once for these fields.
+    def representation(self, names: tuple[str, ...]):
+        """Return the function making the representation of rows of the columns `names`, written out once for them.
 
         What a loop over the fields would do for every value of every row is decided here, once: the function is
-        one list comprehension of one dict display, `{"id": row["id"], "party": row["party__slug"], …,
-        "citation": compute_7(claimed_by=row["claimed_by__name"], …)}`, which runs in half the time of the loop.
+        one list comprehension of one dict display, `{"id": row[0], "party": row[2], …, "citation":
+        compute_7(claimed_by=row[17], …)}`, which runs in half the time of the loop.
         """
+        represent = self.representations.get(names)
+        if represent is not None:
+            return represent
+        position = {name: index for index, name in enumerate(names)}
         namespace, entries = {}, []
         for number, (name, source, arguments) in enumerate(self.fields):
             if arguments is None:
-                entries.append(f"{name!r}: row[{source!r}]")
+                entries.append(f"{name!r}: row[{position[source]}]")
             else:
                 namespace[f"compute_{number}"] = source
-                given = ", ".join(f"{argument}=row[{path!r}]" for argument, path in arguments.items())
+                given = ", ".join(f"{argument}=row[{position[path]}]" for argument, path in arguments.items())
                 entries.append(f"{name!r}: compute_{number}({given})")
         code = f"def represent(rows):\n    return [{{{', '.join(entries)}}} for row in rows]\n"
         exec(compile(code, f"<representation of {len(self.fields)} fields>", "exec"), namespace)
-        return namespace["represent"]
+        with self.lock:
+            return self.representations.setdefault(names, namespace["represent"])
 
 
-def select_names(query) -> list[str]:
+def select_names(query) -> tuple[str, ...]:
     """Return the names of the columns a values() query selects, in their order."""
-    return [*query.extra_select, *query.values_select, *query.annotation_select]
-
-
-def read(alias: str, sql: str, params, names: list[str], times: list[str]) -> list[dict]:
-    """Return the rows of `sql` as dicts of `names`, times (`times`) in UTC.
-
-    The drivers already give dates and times as Python objects (Django registers SQLite's converters; psycopg has
-    its own); times are stored in UTC, so a naive one only lacks its time zone. Django's converters, called once per
-    value, cost more than the query on a page of a hundred rows.
-    """
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    found = [dict(zip(names, row, strict=True)) for row in rows]
-    for row in found:
-        for name in times:
-            if row[name] is not None and row[name].tzinfo is None:
-                row[name] = row[name].replace(tzinfo=datetime.UTC)
-    return found
+    return (*query.extra_select, *query.values_select, *query.annotation_select)
 
 
 @functools.cache
-def datetime_paths(model, paths: tuple[str, ...]) -> list[str]:
-    """Return which of `paths` from `model` hold times (worked out once per model and paths)."""
-    return [path for path in paths if isinstance(model_field(model, path), models.DateTimeField)]
+def keys_of(names: tuple[str, ...]):
+    """Return how to read the value at a path (a column of `names`) of a row: the paginator's cursors need it."""
+    position = {name: index for index, name in enumerate(names)}
+    return lambda row, path: row[position[path]]
+
+
+def read(alias: str, sql: str, params) -> list[tuple]:
+    """Return the rows of `sql`, as the driver gives them.
+
+    The drivers already give dates and times as Python objects (Django registers SQLite's converters; psycopg has
+    its own); Django's converters, called once per value, cost more than the query on a page of a hundred rows.
+    """
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

@@ -27,7 +27,7 @@ from stats.api.datapackage import datapackage
 from stats.api.mixins import ConditionalMixin, StrictQueryMixin
 from stats.api.pagination import counted, ordering_with_tiebreak
 from stats.api.prepared import PreparedPages
-from stats.api.reading import ValuesReader
+from stats.api.reading import ValuesReader, keys_of, select_names
 from stats.api.renderers import CSVRenderer
 from stats.citations import format_day
 from stats.csvformat import FIGURE_CSV, FIGURE_CSV_COLUMNS, TEXT_COLUMNS, neutralised
@@ -172,17 +172,20 @@ class FigureViewSet(ClaimsViewSet):
         """
 
         def page():
-            rows = self.prepared_rows(request) if prepared else None
-            if rows is not None:
-                return self.get_paginated_response(self.cited(self.reader.represent(rows)))
+            read = self.prepared_rows(request) if prepared else None
+            if read is not None:
+                rows, names = read
+                return self.get_paginated_response(self.cited(self.reader.represent(rows, names)))
             queryset = build_queryset()
             if serializer_class is None:
                 ordering = [path for path, _descending in ordering_with_tiebreak(queryset)]
+                values = self.reader.values(queryset, ordering)
+                names = select_names(values.query)
                 rows = self.paginator.paginate_queryset(
-                    self.reader.values(queryset, ordering), request, view=self, fetch=self.reader.fetch,
-                    counting=queryset.order_by(),
+                    values, request, view=self, fetch=self.reader.fetch, counting=queryset.order_by(),
+                    key=keys_of(names),
                 )
-                data = self.cited(self.reader.represent(rows))
+                data = self.cited(self.reader.represent(rows, names))
             else:
                 data = serializer_class(self.paginate_queryset(queryset), many=True).data
             return self.get_paginated_response(data)
@@ -192,9 +195,10 @@ class FigureViewSet(ClaimsViewSet):
     def list(self, request, *args, **kwargs):
         return self.conditional_page(request, lambda: self.filter_queryset(self.get_queryset()), prepared=True)
 
-    def prepared_rows(self, request) -> "list[dict] | None":  # quoted: `list` here is the action
-        """Return the rows of this page of the present by its prepared statement (stats/api/prepared.py), or None
-        where the page is built through the ORM (the past, a shape whose SQL does not follow it)."""
+    def prepared_rows(self, request) -> "tuple[list[tuple], tuple[str, ...]] | None":  # quoted: `list` is the action
+        """Return the rows of this page of the present read by its prepared statement (stats/api/prepared.py), and
+        the names of their columns; or None where the page is built through the ORM (the past, a shape whose SQL
+        does not follow it)."""
         if self.moment is not None:
             return None
         filterset = self.filter_backends[0]().get_filterset(request, self.get_queryset(), self)
@@ -217,12 +221,13 @@ class FigureViewSet(ClaimsViewSet):
             lambda: filterset.qs.order_by().count(), request, self.data_version, self.paginator.query_parameters()
         )
         if offset is not None and offset >= self.paginator.count:
-            return self.paginator.end([], ordering)  # past the end: nothing to read, nothing to learn
+            return self.paginator.end([], ordering), ()  # past the end: nothing to read, nothing to learn
         statement = self.pages.statement(filterset, shape, values, page, self.paginator.page_size_value)
         if statement is None:
             return None
         rows = self.pages.read(filterset.queryset.db, statement, values)
-        return self.paginator.end(rows[::-1] if page == ("seek", True) else rows, ordering)
+        rows = rows[::-1] if page == ("seek", True) else rows
+        return self.paginator.end(rows, ordering, keys_of(statement.names)), statement.names
 
     @extend_schema(
         summary="The latest claim of each source",

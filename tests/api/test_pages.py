@@ -57,6 +57,36 @@ def test_following_next_under_a_custom_ordering(api, seven):
     assert seen == list(reversed(seven))
 
 
+@pytest.mark.filterwarnings("error:DateTimeField .* received a naive datetime:RuntimeWarning")
+def test_following_next_and_previous_under_an_ordering_by_time(api, seven):
+    # Lists read times as the driver gives them (from SQLite, without their zone): the cursor's keys and the JSON
+    # must still be the times in UTC that a single figure shows.
+    from stats.models import Figure
+
+    for step, figure in enumerate(Figure.objects.order_by("id")):
+        Figure.objects.filter(pk=figure.pk).update(
+            updated_at=datetime.datetime(2025, 1, 1, 12, 0, 0, 250000 * (step % 2), tzinfo=datetime.UTC)
+            + datetime.timedelta(minutes=7 - step)
+        )
+    url, seen, pages = "/api/v1/figures/?page_size=2&ordering=updated_at", [], []
+    while url:
+        body = api.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        pages.append(body)
+        url = body["next"]
+    assert seen == sorted(seven, reverse=True)  # the last made was updated first
+    first = pages[0]["results"][0]
+    assert first["updated_at"] == api.get(f"/api/v1/figures/{first['id']}/").json()["updated_at"]
+    assert first["updated_at"] == "2025-01-01T12:01:00Z"
+    assert pages[0]["results"][1]["updated_at"] == "2025-01-01T12:02:00.250000Z"
+    back, seen_back = pages[-1]["previous"], []
+    while back:
+        body = api.get(back).json()
+        seen_back = [row["id"] for row in body["results"]] + seen_back
+        back = body["previous"]
+    assert seen_back == seen[: len(seen_back)] and len(seen_back) == 6
+
+
 def test_a_numbered_page_gives_the_same_rows(api, seven):
     assert ids(api.get("/api/v1/figures/", {"page_size": 3, "page": 2})) == seven[3:6]
     assert ids(api.get("/api/v1/figures/", {"page_size": 3, "page": 3})) == seven[6:]

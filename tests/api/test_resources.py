@@ -92,6 +92,8 @@ def test_a_curator_creates_updates_and_deletes(curator_api, resource):
 def test_anonymous_writes_get_401_and_non_curators_403(api, member_api, resource, figure):
     for client, expected in ((api, 401), (member_api, 403)):
         assert client.post(f"/api/v1/{resource}/", {}, format="json").status_code == expected
+        for method in (client.get, client.head, client.options):  # reads need no permission
+            assert method(f"/api/v1/{resource}/").status_code == 200
     assert api.post(f"/api/v1/{resource}/", {}, format="json")["WWW-Authenticate"] == 'Token'
     assert Figure.objects.count() == 1
 

@@ -5,8 +5,9 @@
 
 Run `make bench` first: it leaves that database. Each question is asked of Django's WSGI handler as gunicorn would
 (production settings, debug off, the proxy's `X-Forwarded-Proto`), ROUNDS times (default 2,000) after a warm-up, and
-the median time per request is printed; then the narrow list runs under cProfile and the functions it spends most
-time in (TOP, default 30) are printed. Timings vary from run to run and machine to machine: they are for comparing
+the median time per request is printed, with the floor's (bench/floor.py: the same query and JSON, no framework)
+for the narrow list; then the narrow list runs under cProfile and the functions it spends most time in (TOP, default
+30) are printed. Timings vary from run to run and machine to machine: they are for comparing
 two versions of the code on the same machine, never for a test.
 """
 
@@ -65,6 +66,23 @@ def next_page(application, address: str) -> str:
     return "/" + link.split("/", 3)[3]
 
 
+def floor_median() -> float:
+    """Return the median time the floor (bench/floor.py) takes to answer the narrow list, in process."""
+    url = os.environ["DATABASE_URL"]
+    os.environ["FLOOR_DATABASE"] = url if url.startswith("postgres") else url.removeprefix("sqlite:///")
+    from bench import floor
+
+    query = NARROW.partition("?")[2]
+    times = []
+    for number in range(50 + ROUNDS):
+        began = time.perf_counter()
+        for _chunk in floor.application(environ_for(f"/?{query}"), lambda line, headers, exc_info=None: None):
+            pass
+        if number >= 50:
+            times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
 def main() -> None:
     os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/conflictdata-bench/figures-1000000.sqlite3")
     os.environ.update({
@@ -97,6 +115,8 @@ def main() -> None:
             ask(application, address)
             times.append(time.perf_counter() - began)
         print(f"  {name:28} {statistics.median(times) * 1000:6.2f} ms   {address}")
+
+    print(f"  {'the floor, narrow list':28} {floor_median() * 1000:6.2f} ms   (bench/floor.py, in process)")
 
     profile = cProfile.Profile()
     profile.enable()

@@ -11,6 +11,7 @@ serializer would.
 import functools
 import threading
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import connections
 from rest_framework import serializers
@@ -104,6 +105,26 @@ def read(alias: str, sql: str, params) -> list[tuple]:
     The drivers already give dates and times as Python objects (Django registers SQLite's converters; psycopg has
     its own); Django's converters, called once per value, cost more than the query on a page of a hundred rows.
     """
-    with connections[alias].cursor() as cursor:
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with_compiled_time_loader(cursor, connection)
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def with_compiled_time_loader(cursor, connection) -> None:
+    """Let `cursor` read PostgreSQL's times with psycopg's compiled loader.
+
+    Django gives every connection a loader of its own (psycopg's pure-Python one, then the time zone set again);
+    where the connection's zone is UTC, which Django sets when USE_TZ is on, psycopg's compiled loader gives the same
+    times with the same zone (`datetime.timezone.utc`), several times faster: Django's took 1.5 ms of a page of a
+    hundred figures (two times each).
+    """
+    if not settings.USE_TZ or connection.timezone_name != "UTC":
+        return
+    import psycopg
+    from psycopg.pq import Format
+
+    loader = psycopg.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
+    cursor.cursor.adapters.register_loader("timestamptz", loader)

@@ -113,6 +113,14 @@ def read(alias: str, sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
+def compiled_time_loader(execute, sql, params, many, context):
+    """An execute wrapper (`connection.execute_wrapper()`): the statement's cursor reads times as read() does, with
+    psycopg's compiled loader."""
+    if context["connection"].vendor == "postgresql":
+        with_compiled_time_loader(context["cursor"], context["connection"])
+    return execute(sql, params, many, context)
+
+
 def with_compiled_time_loader(cursor, connection) -> None:
     """Let `cursor` read PostgreSQL's times with psycopg's compiled loader.
 

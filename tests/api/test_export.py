@@ -42,6 +42,14 @@ def test_it_streams_every_matching_figure_as_csv(api, figure):
     assert last["quote"] == "Line one\nline two"
     assert (last["value_low"], last["value_high"], last["period_start"], last["publisher"]) == ("1", "2", "", "mod")
     assert last["report_url"] == published.report.url
+    assert last["updated_at"] == Figure.objects.get(pk=published.pk).updated_at.isoformat()
+    assert last["updated_at"].endswith("+00:00")
+
+
+def test_an_export_matching_nothing_is_its_header(api, figure):
+    response = api.get("/api/v1/figures/export/", {"value_min": figure.value + 1})
+    assert response.status_code == 200
+    assert read_csv(response) == [COLUMNS.split(",")]
 
 
 def test_an_accept_text_csv_client_gets_it(api, figure):

@@ -72,7 +72,7 @@ class ValuesReader:
         represent = self.representations.get(names)
         if represent is not None:
             return represent
-        position = {name: index for index, name in enumerate(names)}
+        position = positions(names)
         namespace, entries = {}, []
         for number, (name, source, arguments) in enumerate(self.fields):
             if arguments is None:
@@ -92,10 +92,14 @@ def select_names(query) -> tuple[str, ...]:
     return (*query.extra_select, *query.values_select, *query.annotation_select)
 
 
+def positions(names: tuple[str, ...]) -> dict[str, int]:
+    return {name: index for index, name in enumerate(names)}
+
+
 @functools.cache
 def keys_of(names: tuple[str, ...]):
     """Return how to read the value at a path (a column of `names`) of a row: the paginator's cursors need it."""
-    position = {name: index for index, name in enumerate(names)}
+    position = positions(names)
     return lambda row, path: row[position[path]]
 
 
@@ -107,8 +111,7 @@ def read(alias: str, sql: str, params) -> list[tuple]:
     """
     connection = connections[alias]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with_compiled_time_loader(cursor, connection)
+        with_compiled_time_loader(cursor, connection)
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -116,20 +119,19 @@ def read(alias: str, sql: str, params) -> list[tuple]:
 def compiled_time_loader(execute, sql, params, many, context):
     """An execute wrapper (`connection.execute_wrapper()`): the statement's cursor reads times as read() does, with
     psycopg's compiled loader."""
-    if context["connection"].vendor == "postgresql":
-        with_compiled_time_loader(context["cursor"], context["connection"])
+    with_compiled_time_loader(context["cursor"], context["connection"])
     return execute(sql, params, many, context)
 
 
 def with_compiled_time_loader(cursor, connection) -> None:
-    """Let `cursor` read PostgreSQL's times with psycopg's compiled loader.
+    """Let `cursor`, on PostgreSQL, read times with psycopg's compiled loader.
 
     Django gives every connection a loader of its own (psycopg's pure-Python one, then the time zone set again);
     where the connection's zone is UTC, which Django sets when USE_TZ is on, psycopg's compiled loader gives the same
     times with the same zone (`datetime.timezone.utc`), several times faster: Django's took 1.5 ms of a page of a
     hundred figures (two times each).
     """
-    if not settings.USE_TZ or connection.timezone_name != "UTC":
+    if connection.vendor != "postgresql" or not settings.USE_TZ or connection.timezone_name != "UTC":
         return
     import psycopg
     from psycopg.pq import Format

@@ -99,6 +99,13 @@ def reversed_ordering(ordering: list[tuple[str, bool]]) -> list[tuple[str, bool]
     return [(path, not descending) for path, descending in ordering]
 
 
+def seek_page(queryset, ordering: list[tuple[str, bool]], keys: list, back: bool, size: int):
+    """Return the `size` rows of `queryset` after `keys` in `ordering` or, going `back`, the rows before them, read
+    backwards from them (the caller puts them back in order)."""
+    seek = reversed_ordering(ordering) if back else ordering
+    return queryset.order_by(*order_by_args(seek)).filter(after(seek, keys))[:size]
+
+
 def encode_key(value):
     if isinstance(value, datetime.datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=datetime.UTC)  # as SQLite gives a stored time: in UTC, without its zone
@@ -178,12 +185,8 @@ class KeysetPagination(BasePagination):
             self.page_number, keys, back = self.decode_cursor(
                 request.query_params[self.cursor_query_param], ordering, queryset.model
             )
-            if back:  # the rows before `keys`: read backwards from them, then put in order
-                backwards = reversed_ordering(ordering)
-                seek = queryset.order_by(*order_by_args(backwards)).filter(after(backwards, keys))
-                rows = fetch(seek[: self.page_size_value])[::-1]
-            else:
-                rows = fetch(queryset_in_order.filter(after(ordering, keys))[: self.page_size_value])
+            rows = fetch(seek_page(queryset, ordering, keys, back, self.page_size_value))
+            rows = rows[::-1] if back else rows
         else:
             rows = fetch(queryset_in_order[offset : offset + self.page_size_value]) if offset < self.count else []
         return self.end(rows, ordering, key)

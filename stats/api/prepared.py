@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connections
 
-from stats.api.pagination import after, order_by_args, ordering_with_tiebreak, reversed_ordering
+from stats.api.pagination import order_by_args, ordering_with_tiebreak, seek_page
 from stats.api.reading import read, select_names
 
 # Statements kept per process (the least recently used give way): questions have few usual shapes.
@@ -111,9 +111,7 @@ class PreparedPages:
         rows = self.reader.values(queryset, [path for path, _descending in ordering])
         if page[0] == "offset":
             return rows.order_by(*order_by_args(ordering))[page[1] : page[1] + size]
-        keys, back = list(taken), page[1]
-        seek = reversed_ordering(ordering) if back else ordering
-        return rows.order_by(*order_by_args(seek)).filter(after(seek, keys))[:size]
+        return seek_page(rows, ordering, list(taken), page[1], size)
 
     def learn(self, filterset, values: list, page: tuple, size: int) -> Statement | None:
         """Build the page with the request's values and with stand-ins; return its statement, or None if its SQL

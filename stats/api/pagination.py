@@ -62,9 +62,7 @@ def order_by_args(ordering: list[tuple[str, bool]]) -> list[str]:
 
 
 def value_at(row, path: str):
-    """Return the value at `report__published_on`-style `path` of a model instance or a dict row."""
-    if isinstance(row, dict):
-        return row[path]
+    """Return the value at `report__published_on`-style `path` of a model instance."""
     return reduce(getattr, path.split(LOOKUP_SEP), row)
 
 

@@ -3,11 +3,9 @@
 import datetime
 import json
 
-from django.db import connections, models, router
+from django.db import connections, models
 from django.db.models import F, Max
 from django.db.models.expressions import RawSQL
-
-from stats import past, versions
 
 # One claimant's count of one party's casualties of one category in one conflict, on one basis (a body's verified
 # count and its reported count are two series); the quantity index's order.
@@ -152,45 +150,3 @@ def ids_in(ids: list[int], connection) -> RawSQL:
     if connection.vendor == "postgresql":
         return RawSQL("SELECT unnest(%s::bigint[])", [ids])
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
-
-
-# A vocabulary (conflicts, parties, categories, sources, datasets) of at most this many rows is kept in each process.
-KEPT_VOCABULARY = 10_000
-# Per model: the state of the data (versions.latest()) it was read at, and its {slug: id}, or None when too large.
-vocabularies: dict[type, tuple[object, dict[str, int] | None]] = {}
-
-
-def slug_pks(model, slugs: list[str]) -> dict[str, int]:
-    """Return the primary key of each slug that exists.
-
-    Vocabularies change rarely and a list request names a few of their slugs: each process keeps each vocabulary's
-    slugs and ids, read again when the data version has changed (with the version, from the same database: a
-    replica behind another is then read again, never kept under a version it has not reached). A vocabulary too
-    large to keep, and the past, are looked up by one plain query per request.
-    """
-    if past.is_past(past.twin(model)):
-        return slugs_and_pks(past.twin(model), slugs)  # a slug is looked up as it was at the moment read
-    kept = vocabularies.get(model)
-    if kept is None or kept[0] != versions.latest():
-        alias = router.db_for_read(model)
-        state = versions.latest(using=alias)
-        everything = slugs_and_pks(model, using=alias)
-        kept = vocabularies[model] = (state, everything if len(everything) <= KEPT_VOCABULARY else None)
-    if kept[1] is None:
-        return slugs_and_pks(model, slugs)
-    return {slug: kept[1][slug] for slug in slugs if slug in kept[1]}
-
-
-def slugs_and_pks(model, slugs: list[str] | None = None, using: str | None = None) -> dict[str, int]:
-    """Return {slug: primary key} of the given slugs that exist (of every row, up to one more than KEPT_VOCABULARY,
-    when none are given), by one plain query."""
-    reading = connections[using or router.db_for_read(model)]
-    quote = reading.ops.quote_name
-    sql = f"SELECT {quote('slug')}, {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)}"
-    if slugs is None:
-        sql, params = f"{sql} LIMIT {KEPT_VOCABULARY + 1}", []
-    else:
-        sql, params = f"{sql} WHERE {quote('slug')} IN ({', '.join(['%s'] * len(slugs))})", slugs
-    with reading.cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict(cursor.fetchall())

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from stats.api.views import FigureViewSet
-from stats.querysets import vocabularies
+from stats.vocabularies import kept as vocabularies
 from tests.factories import FigureFactory
 
 REQUIRE_SERVICES = os.environ.get("CONFLICTDATA_REQUIRE_SERVICES") == "1"

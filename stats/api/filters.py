@@ -28,8 +28,8 @@ from stats.models import (
     Source,
     SourceKind,
 )
-from stats.querysets import slug_pks
 from stats.search import matching_ids, search_words
+from stats.vocabularies import slug_pks
 
 MAX_LIST_VALUES = 50
 MAX_QUERY_LENGTH = 200

@@ -1,8 +1,9 @@
 """Lists read straight from the database: one values() query, no model instances, no field objects per value.
 
 A `ValuesReader` is derived from a serializer's own fields, so that a list and a single object cannot disagree
-about which fields there are or where each comes from: relations by slug read the slug column through a join, a
-relation by id its key, model fields their column, and `Computed` fields are worked out from the values they name.
+about which fields there are or where each comes from: relations by slug show the slug (a vocabulary's from the
+process's copy, stats/vocabularies.py, in reads of the present; otherwise through a join), a relation by id its key,
+model fields their column, and `Computed` fields are worked out from the values they name.
 Rows stay the tuples the driver gives, dates, times and numbers as Python values (times read from SQLite lack their
 time zone: they are stored in UTC, and the JSON renderer writes them so); the JSON renderer writes them as the
 serializer would.
@@ -16,6 +17,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import connections
 from rest_framework import serializers
 
+from stats import vocabularies
 from stats.api.serializers import Computed
 
 
@@ -37,7 +39,19 @@ class ValuesReader:
         for _name, source, arguments in self.fields:
             paths.extend(arguments.values() if arguments else [source])
         self.paths = list(dict.fromkeys(paths))
-        self.representations: dict[tuple[str, ...], object] = {}  # per order of columns, written out once
+        # The paths to a field of a vocabulary (stats/vocabularies.py): {path: (the relation's path, its model, the
+        # field)}. Reads of the present select the relation's id and show the field from the process's copy.
+        self.kept: dict[str, tuple[str, type, str]] = {}
+        for path in self.paths:
+            *relations, field = path.split("__")
+            related = model
+            for relation in relations:
+                related = related._meta.get_field(relation).related_model
+            if relations and related in vocabularies.MODELS:
+                self.kept[path] = ("__".join(relations), related, field)
+                vocabularies.keep(related, field)
+        self.present_paths = list(dict.fromkeys(self.kept.get(path, (path,))[0] for path in self.paths))
+        self.representations: dict[tuple[str, ...], tuple] = {}  # per order of columns, written out once
         self.lock = threading.Lock()
 
     @staticmethod
@@ -48,9 +62,13 @@ class ValuesReader:
             return False
         return field.concrete and not field.is_relation
 
-    def values(self, queryset, extra_paths=()):
-        """Return `queryset` as values() of every path the representation needs, plus `extra_paths` (the ordering)."""
-        return queryset.values(*dict.fromkeys([*self.paths, *extra_paths]))
+    def values(self, queryset, extra_paths=(), kept=True):
+        """Return `queryset` as values() of every path the representation needs, plus `extra_paths` (the ordering).
+
+        With `kept` (reads of the present), the vocabularies' fields are the ids of the relations, shown from the
+        process's copies; without (the past), the fields themselves, joined.
+        """
+        return queryset.values(*dict.fromkeys([*(self.present_paths if kept else self.paths), *extra_paths]))
 
     @staticmethod
     def fetch(queryset) -> list[tuple]:
@@ -60,31 +78,55 @@ class ValuesReader:
 
     def represent(self, rows: list[tuple], names: tuple[str, ...]) -> list[dict]:
         """Return each row (a tuple of the columns `names`) as the serializer represents it."""
-        return self.representation(names)(rows) if rows else []
+        if not rows:
+            return []
+        represent, kept = self.representation(names)
+        if not kept:
+            return represent(rows)
+        copies = vocabularies.copies()
+        try:
+            return represent(rows, *[copies[model].columns[field] for _relation, model, field in kept])
+        except KeyError:  # a row of a vocabulary the copy lacks: added since it was read, or too large to copy
+            position = positions(names)
+            for model in {model for _relation, model, _field in kept}:
+                ids = {row[position[relation]] for row in rows for relation, of, _field in kept if of is model}
+                vocabularies.include(model, ids)
+            return represent(rows, *[copies[model].columns[field] for _relation, model, field in kept])
 
-    def representation(self, names: tuple[str, ...]):
-        """Return the function making the representation of rows of the columns `names`, written out once for them.
+    def representation(self, names: tuple[str, ...]) -> tuple:
+        """Return the function making the representation of rows of the columns `names`, written out once for them,
+        and the vocabularies' fields it shows from the copies: (relation's path, model, field), its arguments after
+        the rows.
 
         What a loop over the fields would do for every value of every row is decided here, once: the function is
-        one list comprehension of one dict display, `{"id": row[0], "party": row[2], …, "citation":
-        compute_7(claimed_by=row[17], …)}`, which runs in half the time of the loop.
+        one list comprehension of one dict display, `{"id": row[0], "party": kept_1[row[2]], …, "citation":
+        compute_7(claimed_by=kept_4[row[17]], …)}`, which runs in half the time of the loop.
         """
-        represent = self.representations.get(names)
-        if represent is not None:
-            return represent
+        found = self.representations.get(names)
+        if found is not None:
+            return found
         position = positions(names)
+        kept: dict[str, tuple[str, type, str]] = {}  # per path read from a copy, the copy's column
+
+        def value(path: str) -> str:
+            if path in position:
+                return f"row[{position[path]}]"
+            kept.setdefault(path, self.kept[path])
+            return f"kept_{list(kept).index(path)}[row[{position[self.kept[path][0]]}]]"
+
         namespace, entries = {}, []
         for number, (name, source, arguments) in enumerate(self.fields):
             if arguments is None:
-                entries.append(f"{name!r}: row[{position[source]}]")
+                entries.append(f"{name!r}: {value(source)}")
             else:
                 namespace[f"compute_{number}"] = source
-                given = ", ".join(f"{argument}=row[{position[path]}]" for argument, path in arguments.items())
+                given = ", ".join(f"{argument}={value(path)}" for argument, path in arguments.items())
                 entries.append(f"{name!r}: compute_{number}({given})")
-        code = f"def represent(rows):\n    return [{{{', '.join(entries)}}} for row in rows]\n"
+        parameters = "".join(f", kept_{index}" for index in range(len(kept)))
+        code = f"def represent(rows{parameters}):\n    return [{{{', '.join(entries)}}} for row in rows]\n"
         exec(compile(code, f"<representation of {len(self.fields)} fields>", "exec"), namespace)
         with self.lock:
-            return self.representations.setdefault(names, namespace["represent"])
+            return self.representations.setdefault(names, (namespace["represent"], list(kept.values())))
 
 
 def select_names(query) -> tuple[str, ...]:

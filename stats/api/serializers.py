@@ -13,7 +13,7 @@ from rest_framework.validators import UniqueValidator
 from stats.api.errors import model_errors
 from stats.citations import ATTRIBUTION_PATHS, CITATION_PATHS, format_attribution, format_citation
 from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Source
-from stats.querysets import slug_pks
+from stats.vocabularies import slug_pks
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 

@@ -181,7 +181,7 @@ class FigureViewSet(ClaimsViewSet):
             queryset = build_queryset()
             if serializer_class is None:
                 ordering = [path for path, _descending in ordering_with_tiebreak(queryset)]
-                values = self.reader.values(queryset, ordering)
+                values = self.reader.values(queryset, ordering, kept=self.moment is None)
                 names = select_names(values.query)
                 rows = self.paginator.paginate_queryset(
                     values, request, view=self, fetch=self.reader.fetch, counting=queryset.order_by(),

@@ -390,9 +390,9 @@ def test_the_analysis_queries_are_few_and_fixed(api, quantity, django_assert_num
     for day in range(1, 31):
         claim(quantity, D(2024, 11, day), 1000 + day)
         claim({**quantity, "claimed_by": SourceFactory()}, D(2024, 11, day), 2000 + day)
-    # 1 the data version, 2-4 the parties, categories and sources (their slugs, kept while the version stands), 5 the
-    # conflicts of those figures, 6 their bases, 7 the points
-    with django_assert_num_queries(7):
+    # 1 the data version, 2 the vocabularies (all five, kept while the version stands), 3 the conflicts of those
+    # figures, 4 their bases, 5 the points
+    with django_assert_num_queries(5):
         assert len(series(api)["points"]) == 30
     # 1 the data version, 2 the conflicts of those figures, 3 the last day's figures of each quantity, 4 which of them
     # were asked for, 5 the claims with relations

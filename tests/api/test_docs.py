@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from stats import querysets
+from stats import vocabularies
 from stats.models import Figure
 from tests.factories import FigureFactory, PartyFactory, ReportFactory, SourceFactory
 
@@ -74,15 +74,26 @@ def many_figures():
 
 def test_the_figure_list_takes_three_queries_whatever_its_size(api, django_assert_num_queries):
     many_figures()
-    # 1 the data version (ETag), 2 the count, 3 the page with its relations joined
-    with django_assert_num_queries(3):
+    # 1 the data version (ETag), 2 the vocabularies (kept in the process while the version stands), 3 the count, 4 the
+    # page: the relations' ids, their slugs and names shown from the kept vocabularies
+    with django_assert_num_queries(4):
         response = api.get("/api/v1/figures/")
     assert response.json()["count"] == 4
+    # 1 the data version, 2 the count, 3 the page
+    with django_assert_num_queries(3):
+        response = api.get("/api/v1/figures/", {"ordering": "value"})
+    assert response.json()["count"] == 4
+    many_figures()
+    api.get("/api/v1/figures/")  # the first list of the new data version reads the vocabularies again
+    with django_assert_num_queries(3):
+        response = api.get("/api/v1/figures/", {"ordering": "value"})
+    assert response.json()["count"] == 8
 
 
 def test_slug_filters_read_each_vocabulary_once_per_data_version(api, django_assert_num_queries, figure):
     many_figures()
-    # 1 the data version, 2 the parties' slugs and ids (kept in the process for this version), 3 the count, 4 the page
+    # 1 the data version, 2 the vocabularies' slugs and ids (kept in the process for this version), 3 the count, 4 the
+    # page
     with django_assert_num_queries(4):
         response = api.get("/api/v1/figures/", {"party": figure.party.slug})
     assert [row["id"] for row in response.json()["results"]] == [figure.id]
@@ -122,10 +133,15 @@ def test_the_browsable_api_renders_for_readers_and_curators(client, curator, fig
 
 def test_a_vocabulary_too_large_to_keep_is_looked_up_per_request(api, django_assert_num_queries, figure, monkeypatch):
     many_figures()
-    monkeypatch.setattr(querysets, "KEPT_VOCABULARY", 2)
+    monkeypatch.setattr(vocabularies, "KEPT_ROWS", 2)  # fewer than the parties, categories and sources
     assert api.get("/api/v1/figures/", {"party": figure.party.slug}).status_code == 200
-    other = Figure.objects.select_related("party").exclude(pk=figure.pk).first()
-    # 1 the data version, 2 the slug looked up (the parties are not read whole again), 3 the count, 4 the page
-    with django_assert_num_queries(4):
+    other = Figure.objects.select_related("party", "category", "claimed_by").exclude(pk=figure.pk).first()
+    # 1 the data version, 2 the slug looked up (the parties are not read whole again), 3 the count, 4 the page, 5-7
+    # the party, category and sources (claimant and publisher) it shows, read by their ids
+    with django_assert_num_queries(7):
         response = api.get("/api/v1/figures/", {"party": other.party.slug})
-    assert [row["id"] for row in response.json()["results"]] == [other.id]
+    [row] = response.json()["results"]
+    assert (row["id"], row["party"], row["category"], row["claimed_by"]) == (
+        other.id, other.party.slug, other.category.slug, other.claimed_by.slug
+    )
+    assert row["citation"] == other.citation

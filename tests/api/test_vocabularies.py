@@ -1,0 +1,73 @@
+"""The vocabularies each process keeps (stats/vocabularies.py): what lists of figures show from them."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from stats import vocabularies
+from stats.models import DataVersion, Figure, Source
+from tests.factories import DatasetFactory, FigureFactory, ReportFactory, SourceFactory
+
+
+def shown(response) -> list[tuple]:
+    return [
+        (row["id"], row["conflict"], row["party"], row["category"], row["claimed_by"], row["dataset"],
+         row["citation"], row["attribution"])
+        for row in response.json()["results"]
+    ]
+
+
+def expected(*figures: Figure) -> list[tuple]:
+    return [
+        (figure.id, figure.conflict.slug, figure.party.slug, figure.category.slug, figure.claimed_by.slug,
+         figure.dataset and figure.dataset.slug, figure.citation, figure.attribution)
+        for figure in figures
+    ]
+
+
+def test_a_list_shows_each_figures_vocabularies_as_the_detail_does(api, db):
+    dataset = DatasetFactory(name="Economist tracker", attribution="The Economist", licence="CC-BY-4.0")
+    publisher = SourceFactory(name="Ministry of Defence")
+    first = FigureFactory(report=ReportFactory(publisher=publisher), dataset=dataset)
+    second = FigureFactory(claimed_by=publisher)
+    response = api.get("/api/v1/figures/", {"ordering": "id"})
+    assert response.status_code == 200
+    assert shown(response) == expected(first, second)
+    assert response.json()["results"][0]["citation"].startswith(f"{first.claimed_by.name} claimed about 765,110 ")
+    assert "(Ministry of Defence, “Report" in response.json()["results"][0]["citation"]
+    assert response.json()["results"][0]["attribution"] == "Compiled by The Economist, CC BY 4.0."
+    assert response.json()["results"][1]["dataset"] is None
+    for row in response.json()["results"]:
+        assert row == api.get(f"/api/v1/figures/{row['id']}/").json()
+
+
+def test_a_list_shows_a_renamed_source_at_once_and_its_old_name_in_the_past(api, curator_api, figure):
+    old_name = figure.claimed_by.name
+    assert api.get("/api/v1/figures/").json()["results"][0]["claimed_by"] == figure.claimed_by.slug  # now kept
+    before = DataVersion.objects.order_by("-number").first().committed_at.isoformat()
+    renamed = curator_api.patch(
+        f"/api/v1/sources/{figure.claimed_by.slug}/", {"name": "Renamed Staff", "slug": "renamed-staff"}, format="json"
+    )
+    assert renamed.status_code == 200
+    [now] = api.get("/api/v1/figures/").json()["results"]
+    assert now["claimed_by"] == "renamed-staff"
+    assert now["citation"].startswith("Renamed Staff claimed about 765,110 ")
+    [then] = api.get("/api/v1/figures/", {"as_recorded": before}).json()["results"]
+    assert then["claimed_by"] == figure.claimed_by.slug
+    assert then["citation"].startswith(f"{old_name} claimed about 765,110 ")
+
+
+def test_a_row_the_copy_lacks_is_read_by_its_id(api, figure):
+    """As when a source is added after this process read its copy, in the same data version."""
+    other = FigureFactory(claimed_by=SourceFactory(name="Late Source"))
+    assert api.get("/api/v1/figures/").status_code == 200
+    copy = vocabularies.kept[Source]
+    for values in copy.columns.values():
+        del values[other.claimed_by_id]
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/figures/", {"ordering": "id"})
+    assert response.status_code == 200
+    assert shown(response) == expected(figure, other)
+    # 1 the data version, 2 the count, 3 the page, 4 the source the copy lacked
+    assert len(queries) == 4
+    assert 'FROM "stats_source" WHERE "id" IN' in queries[-1]["sql"]
+    assert copy.columns["name"][other.claimed_by_id] == "Late Source"

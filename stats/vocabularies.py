@@ -100,10 +100,10 @@ def include(model, ids: set) -> None:
     missing = [pk for pk in ids if pk not in copy.columns["slug"]]
     if not missing:
         return
-    if copy.pks is None and len(copy.columns["slug"]) + len(missing) > KEPT_ROWS:  # too large: keep what is asked now
-        for values in copy.columns.values():
-            values.clear()
-            values[None] = None
+    # New dicts, put in place at once: a thread showing rows from the old ones goes on undisturbed.
+    columns = {field: dict(values) for field, values in copy.columns.items()}
+    if copy.pks is None and len(columns["slug"]) + len(missing) > KEPT_ROWS:  # too large: keep what is asked now
+        columns = {field: {None: None} for field in fields}
     reading = connections[router.db_for_read(model)]
     quote = reading.ops.quote_name
     selected = ", ".join(quote(model._meta.get_field(field).column) for field in fields)
@@ -115,7 +115,8 @@ def include(model, ids: set) -> None:
         )
         for pk, *values in cursor.fetchall():
             for field, value in zip(fields, values, strict=True):
-                copy.columns[field][pk] = value
+                columns[field][pk] = value
+    copy.columns = columns
 
 
 def slug_pks(model, slugs: list[str]) -> dict[str, int]:

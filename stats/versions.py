@@ -12,10 +12,12 @@ own, dated by its revision.
 
 import datetime
 import functools
+import hashlib
 import threading
 from contextlib import contextmanager
 
 from django.apps import apps
+from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import connections, router, transaction
 from django.utils import timezone
@@ -26,6 +28,8 @@ from stats import past
 
 # The date of a recorded write's revisions until it ends (no reader sees it: the write has not committed).
 PENDING = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+# How long the cache keeps what was remembered about one data version (a count, a series' conflict).
+REMEMBERED_SECONDS = 3600
 COUNTER = "stats_dataversioncounter"
 LOG = "stats_dataversion"
 
@@ -203,6 +207,17 @@ def latest(using: str | None = None) -> tuple[int, object]:
     found = (row[0], committed_time(row[1])) if row else (0, None)
     if in_request and state.latest is None:
         state.latest = (alias, found)
+    return found
+
+
+def remembered(find, *question):
+    """Return `find()`, remembered in the cache (shared by every process with REDIS_URL) under `question`, which names
+    the data version it is about: any write makes a new version, hence a new question. `find()` never gives None."""
+    key = "remembered:" + hashlib.blake2b("|".join(map(str, question)).encode(), digest_size=16).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = find()
+        cache.set(key, found, REMEMBERED_SECONDS)
     return found
 
 

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from stats import past
+from stats import past, versions
 from stats.api.filters import FigureFilterSet, SlugListField, StrictBooleanField
 from stats.api.serializers import DateField, SlugParameter
 from stats.models import Basis, Category, Conflict, Figure, Party, Source
@@ -26,6 +26,14 @@ def today():
     return timezone.localdate()
 
 
+def of_this_version(find, *question):
+    """Return `find()`, remembered for the data version now (reads of the past find it each time): which conflict or
+    basis the figures asked for have cannot change without a write."""
+    if past.moment() is not None:
+        return find()
+    return versions.remembered(find, *question, *versions.latest())
+
+
 class ConflictOfParty:
     """Resolve `conflict` when it is left out: the only conflict of the figures asked for (party, category and,
     for a series, claimant), found in the index that holds them."""
@@ -37,8 +45,13 @@ class ConflictOfParty:
         if attrs.get("conflict") is not None:
             return attrs
         asked = {f"{name}_id": attrs[name].pk for name in self.asking}
-        found = past.twin(Figure).objects.filter(**asked).values("conflict_id")
-        conflicts = list(past.twin(Conflict).objects.filter(pk__in=found).order_by("slug")[:3])
+        model = past.twin(Conflict)
+
+        def find() -> list[tuple[int, str]]:
+            found = past.twin(Figure).objects.filter(**asked).values("conflict_id")
+            return list(model.objects.filter(pk__in=found).order_by("slug").values_list("pk", "slug")[:3])
+
+        conflicts = [model(pk=pk, slug=slug) for pk, slug in of_this_version(find, "conflicts", asked)]
         if len(conflicts) > 1:
             names = ", ".join(conflict.slug for conflict in conflicts)
             message = f"The party {attrs['party'].slug} appears in several conflicts ({names}): name one with conflict."
@@ -55,8 +68,12 @@ class BasisOfSeries:
             return attrs
         asked = {f"{name}_id": attrs[name].pk if attrs[name] else None
                  for name in ("party", "category", "claimed_by", "conflict")}
-        figures = past.twin(Figure).objects.filter(**asked)
-        bases = sorted(set(figures.cumulative().values_list("basis", flat=True).distinct()))
+
+        def find() -> list[str]:
+            figures = past.twin(Figure).objects.filter(**asked)
+            return sorted(set(figures.cumulative().values_list("basis", flat=True).distinct()))
+
+        bases = of_this_version(find, "bases", asked)
         if len(bases) > 1:
             message = (
                 f"The claimant {attrs['claimed_by'].slug} counts this quantity on several bases ({', '.join(bases)}): "

@@ -1,11 +1,9 @@
 """Pages of any list: `page` and `page_size`, and a keyset `cursor` in `next` so that deep pages stay fast."""
 
 import datetime
-import hashlib
 from functools import reduce
 
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import F, Q
@@ -16,10 +14,10 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from stats import versions
 from stats.api.errors import PageNotFound, ParameterError
 
 CURSOR_SALT = "conflictdata.pagination.cursor"
-COUNT_SECONDS = 3600
 # Deeper than this, a numbered page would make the database count past every row before it: `cursor` seeks instead.
 MAX_OFFSET = 10_000
 
@@ -35,13 +33,7 @@ def counted(count, request, version: str | None, page_parameters: set[str]) -> i
     if version is None:
         return count()
     question = sorted((name, value) for name, value in request.query_params.items() if name not in page_parameters)
-    day = timezone.localdate()
-    key = "count:" + hashlib.blake2b(f"{version}|{day}|{request.path}|{question}".encode(), digest_size=16).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        found = count()
-        cache.set(key, found, COUNT_SECONDS)
-    return found
+    return versions.remembered(count, "count", version, timezone.localdate(), request.path, question)
 
 
 def ordering_with_tiebreak(queryset) -> list[tuple[str, bool]]:

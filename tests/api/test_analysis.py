@@ -145,6 +145,7 @@ def test_series_parameters_missing_or_wrong_are_named(api, quantity, params, err
 
 def test_a_party_in_several_conflicts_needs_a_conflict(api, quantity):
     claim(quantity, D(2024, 12, 16), 765110)
+    assert series(api)["conflict"] == "russia-ukraine"  # its only conflict, remembered until the next write
     other = ConflictFactory(slug="syria", name="Syria", started_on=D(2015, 9, 30))
     FigureFactory(**{**quantity, "conflict": other}, period_end=D(2016, 1, 1), report__published_on=D(2016, 1, 2))
     params = {"party": "russia-armed-forces", "category": "total", "claimed_by": "general-staff"}
@@ -394,6 +395,9 @@ def test_the_analysis_queries_are_few_and_fixed(api, quantity, django_assert_num
     # figures, 4 their bases, 5 the points
     with django_assert_num_queries(5):
         assert len(series(api)["points"]) == 30
+    # 1 the data version, 2 the points: the conflict and basis of those figures are remembered for this version
+    with django_assert_num_queries(2):
+        assert len(series(api, interval="week")["points"]) == 5
     # 1 the data version, 2 the conflicts of those figures, 3 the last day's figures of each quantity, 4 which of them
     # were asked for, 5 the claims with relations
     with django_assert_num_queries(5):

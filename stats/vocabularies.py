@@ -104,18 +104,9 @@ def include(model, ids: set) -> None:
     columns = {field: dict(values) for field, values in copy.columns.items()}
     if copy.pks is None and len(columns["slug"]) + len(missing) > KEPT_ROWS:  # too large: keep what is asked now
         columns = {field: {None: None} for field in fields}
-    reading = connections[router.db_for_read(model)]
-    quote = reading.ops.quote_name
-    selected = ", ".join(quote(model._meta.get_field(field).column) for field in fields)
-    with reading.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote(model._meta.pk.column)}, {selected} FROM {quote(model._meta.db_table)} "
-            f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(missing))})",
-            missing,
-        )
-        for pk, *values in cursor.fetchall():
-            for field, value in zip(fields, values, strict=True):
-                columns[field][pk] = value
+    for pk, *values in rows_where(model, [model._meta.pk.name, *fields], model._meta.pk.name, missing):
+        for field, value in zip(fields, values, strict=True):
+            columns[field][pk] = value
     copy.columns = columns
 
 
@@ -134,12 +125,18 @@ def slug_pks(model, slugs: list[str]) -> dict[str, int]:
 
 def slugs_and_pks(model, slugs: list[str]) -> dict[str, int]:
     """Return {slug: primary key} of the given slugs that exist, by one plain query."""
+    return dict(rows_where(model, ["slug", model._meta.pk.name], "slug", slugs))
+
+
+def rows_where(model, fields: list[str], key: str, values: list) -> list[tuple]:
+    """Return `fields` of the rows of `model` whose field `key` is one of `values`, by one plain query."""
     reading = connections[router.db_for_read(model)]
     quote = reading.ops.quote_name
+    column = {name: quote(model._meta.get_field(name).column) for name in {*fields, key}}
     with reading.cursor() as cursor:
         cursor.execute(
-            f"SELECT {quote('slug')}, {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)} "
-            f"WHERE {quote('slug')} IN ({', '.join(['%s'] * len(slugs))})",
-            slugs,
+            f"SELECT {', '.join(column[name] for name in fields)} FROM {quote(model._meta.db_table)} "
+            f"WHERE {column[key]} IN ({', '.join(['%s'] * len(values))})",
+            values,
         )
-        return dict(cursor.fetchall())
+        return cursor.fetchall()

@@ -69,5 +69,5 @@ def test_a_row_the_copy_lacks_is_read_by_its_id(api, figure):
     assert shown(response) == expected(figure, other)
     # 1 the data version, 2 the count, 3 the page, 4 the source the copy lacked
     assert len(queries) == 4
-    assert 'FROM "stats_source" WHERE "id" IN' in queries[-1]["sql"]
+    assert 'FROM "stats_source" WHERE "id" IN' in queries[-1]["sql"], queries[-1]["sql"]
     assert copy.columns["name"][other.claimed_by_id] == "Late Source"

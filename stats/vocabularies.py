@@ -28,44 +28,60 @@ shown: dict[type, list[str]] = {model: [] for model in MODELS}
 
 @dataclass
 class Copy:
-    state: tuple  # versions.latest() when it was read
     pks: dict[str, int] | None  # {slug: id}; None for a vocabulary too large to copy
     columns: dict[str, dict]  # {field: {id: value}}, each with None: None (a null relation shows null)
 
 
-# Per vocabulary, this process's copy (all read together, at one state).
-kept: dict[type, Copy] = {}
+# This process's copies, and the state of the data (versions.latest()) they were read at. Replaced whole, never by
+# copies of an older state (a replica behind the one read before), so that a request goes on with those it was given.
+kept: tuple[tuple, dict[type, Copy]] | None = None
 lock = threading.Lock()
+
+
+def forget() -> None:
+    """Drop this process's copies: the next request reads them again."""
+    global kept
+    kept = None
 
 
 def keep(model, field: str) -> None:
     """Keep `field` of the vocabulary `model` in the copies from now on (a reader shows it)."""
     if field != "slug" and field not in shown[model]:  # the slug is always kept
         shown[model].append(field)
-        kept.clear()
+        forget()
 
 
 def copies() -> dict[type, Copy]:
     """Return this process's copies of the vocabularies, read again when the data version has changed."""
-    state = versions.latest()
-    if all(kept.get(model) is not None and kept[model].state == state for model in MODELS):
-        return kept
+    global kept
+    state, found = versions.latest(), kept
+    if found is not None and found[0] == state:
+        return found[1]
     alias = router.db_for_read(Conflict)
     state = versions.latest(using=alias)
-    fresh = read_copies(alias, state)
+    fresh = read_copies(alias)
     with lock:
-        kept.update(fresh)
+        if kept is None or kept[0][0] <= state[0]:
+            kept = (state, fresh)
     return fresh
 
 
-def read_copies(alias: str, state: tuple) -> dict[type, Copy]:
+def read_copies(alias: str) -> dict[type, Copy]:
     """Return a copy of every vocabulary, read by one query (up to one row more than KEPT_ROWS of each)."""
     connection = connections[alias]
     quote = connection.ops.quote_name
-    fields = list(dict.fromkeys(field for model in MODELS for field in shown[model]))  # one place per field
+    # One place per field; where a vocabulary lacks it, a null of its type (PostgreSQL's UNION needs one type).
+    types = {}
+    for model in MODELS:
+        for field in shown[model]:
+            types.setdefault(field, model._meta.get_field(field).cast_db_type(connection))
+    fields = list(types)
     parts = []
     for number, model in enumerate(MODELS):
-        columns = [quote(model._meta.get_field(field).column) if field in shown[model] else "NULL" for field in fields]
+        columns = [
+            quote(model._meta.get_field(field).column) if field in shown[model] else f"CAST(NULL AS {types[field]})"
+            for field in fields
+        ]
         selected = ", ".join(
             f"{column} AS c{place}"
             for place, column in enumerate([str(number), quote(model._meta.pk.column), quote("slug"), *columns])
@@ -80,7 +96,7 @@ def read_copies(alias: str, state: tuple) -> dict[type, Copy]:
     for number, model in enumerate(MODELS):
         own = [row[1:] for row in rows if row[0] == number]
         if len(own) > KEPT_ROWS:
-            fresh[model] = Copy(state, None, {field: {None: None} for field in ["slug", *shown[model]]})
+            fresh[model] = Copy(None, {field: {None: None} for field in ["slug", *shown[model]]})
             continue
         columns = {"slug": {row[0]: row[1] for row in own}}
         for field in shown[model]:
@@ -88,26 +104,26 @@ def read_copies(alias: str, state: tuple) -> dict[type, Copy]:
             columns[field] = {row[0]: row[place] for row in own}
         for column in columns.values():
             column[None] = None
-        fresh[model] = Copy(state, {row[1]: row[0] for row in own}, columns)
+        fresh[model] = Copy({row[1]: row[0] for row in own}, columns)
     return fresh
 
 
-def include(model, ids: set) -> None:
-    """Add to the copy of the vocabulary `model` those of the rows `ids` it lacks (rows added since it was read, or
-    of a vocabulary too large to copy), by one query."""
-    copy = copies()[model]
+def include(copy: Copy, model, ids: set, alias: str) -> dict[str, dict]:
+    """Return the columns of `copy` (of the vocabulary `model`) holding the rows `ids`, those it lacks read from
+    `alias` by one query: rows added since it was read, or of a vocabulary too large to copy. Later requests find
+    them there too."""
     fields = ["slug", *shown[model]]
-    missing = [pk for pk in ids if pk not in copy.columns["slug"]]
-    if not missing:
-        return
     # New dicts, put in place at once: a thread showing rows from the old ones goes on undisturbed.
     columns = {field: dict(values) for field, values in copy.columns.items()}
-    if copy.pks is None and len(columns["slug"]) + len(missing) > KEPT_ROWS:  # too large: keep what is asked now
+    if copy.pks is None and len(columns["slug"]) + len(ids) > KEPT_ROWS:  # too large: keep what is asked now
         columns = {field: {None: None} for field in fields}
-    for pk, *values in rows_where(model, [model._meta.pk.name, *fields], model._meta.pk.name, missing):
-        for field, value in zip(fields, values, strict=True):
-            columns[field][pk] = value
+    missing = [pk for pk in ids if pk not in columns["slug"]]
+    if missing:
+        for pk, *values in rows_where(model, [model._meta.pk.name, *fields], model._meta.pk.name, missing, alias):
+            for field, value in zip(fields, values, strict=True):
+                columns[field][pk] = value
     copy.columns = columns
+    return columns
 
 
 def slug_pks(model, slugs: list[str]) -> dict[str, int]:
@@ -128,9 +144,9 @@ def slugs_and_pks(model, slugs: list[str]) -> dict[str, int]:
     return dict(rows_where(model, ["slug", model._meta.pk.name], "slug", slugs))
 
 
-def rows_where(model, fields: list[str], key: str, values: list) -> list[tuple]:
+def rows_where(model, fields: list[str], key: str, values: list, alias: str | None = None) -> list[tuple]:
     """Return `fields` of the rows of `model` whose field `key` is one of `values`, by one plain query."""
-    reading = connections[router.db_for_read(model)]
+    reading = connections[alias or router.db_for_read(model)]
     quote = reading.ops.quote_name
     column = {name: quote(model._meta.get_field(name).column) for name in {*fields, key}}
     with reading.cursor() as cursor:

@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from stats import vocabularies
 from stats.api.views import FigureViewSet
-from stats.vocabularies import kept as vocabularies
 from tests.factories import FigureFactory
 
 REQUIRE_SERVICES = os.environ.get("CONFLICTDATA_REQUIRE_SERVICES") == "1"
@@ -58,7 +58,7 @@ def empty_cache():
     """Each test starts with nothing remembered (list counts are kept in the cache per data version; vocabularies
     and the statements of questions' shapes in the process)."""
     cache.clear()
-    vocabularies.clear()
+    vocabularies.forget()
     for kept in (FigureViewSet.pages.statements, FigureViewSet.pages.unkept, FigureViewSet.pages.orderings):
         kept.clear()
 

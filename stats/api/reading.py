@@ -76,8 +76,9 @@ class ValuesReader:
         sql, params = queryset.query.get_compiler(queryset.db).as_sql()
         return read(queryset.db, sql, params)
 
-    def represent(self, rows: list[tuple], names: tuple[str, ...]) -> list[dict]:
-        """Return each row (a tuple of the columns `names`) as the serializer represents it."""
+    def represent(self, rows: list[tuple], names: tuple[str, ...], alias: str) -> list[dict]:
+        """Return each row (a tuple of the columns `names`, read from the database `alias`) as the serializer
+        represents it."""
         if not rows:
             return []
         represent, kept = self.representation(names)
@@ -86,12 +87,18 @@ class ValuesReader:
         copies = vocabularies.copies()
         try:
             return represent(rows, *[copies[model].columns[field] for _relation, model, field in kept])
-        except KeyError:  # a row of a vocabulary the copy lacks: added since it was read, or too large to copy
+        except KeyError:
             position = positions(names)
+            included = {}
             for model in {model for _relation, model, _field in kept}:
                 ids = {row[position[relation]] for row in rows for relation, of, _field in kept if of is model}
-                vocabularies.include(model, ids)
-            return represent(rows, *[copies[model].columns[field] for _relation, model, field in kept])
+                if not ids <= copies[model].columns["slug"].keys():  # added since it was read, or too large to copy
+                    included[model] = vocabularies.include(copies[model], model, ids, alias)
+            if not included:
+                raise  # not a row the copies lack
+            return represent(
+                rows, *[included.get(model, copies[model].columns)[field] for _relation, model, field in kept]
+            )
 
     def representation(self, names: tuple[str, ...]) -> tuple:
         """Return the function making the representation of rows of the columns `names`, written out once for them,

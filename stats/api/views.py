@@ -176,18 +176,19 @@ class FigureViewSet(ClaimsViewSet):
         def page():
             read = self.prepared_rows(request) if prepared else None
             if read is not None:
-                rows, names = read
-                return self.get_paginated_response(self.cited(self.reader.represent(rows, names)))
+                rows, names, alias = read
+                return self.get_paginated_response(self.cited(self.reader.represent(rows, names, alias)))
             queryset = build_queryset()
             if serializer_class is None:
                 ordering = [path for path, _descending in ordering_with_tiebreak(queryset)]
-                values = self.reader.values(queryset, ordering, kept=self.moment is None)
+                alias = queryset.db  # one database for the rows and what they show (a replica is chosen per read)
+                values = self.reader.values(queryset.using(alias), ordering, kept=self.moment is None)
                 names = select_names(values.query)
                 rows = self.paginator.paginate_queryset(
                     values, request, view=self, fetch=self.reader.fetch, counting=queryset.order_by(),
                     key=keys_of(names),
                 )
-                data = self.cited(self.reader.represent(rows, names))
+                data = self.cited(self.reader.represent(rows, names, alias))
             else:
                 data = serializer_class(self.paginate_queryset(queryset), many=True).data
             return self.get_paginated_response(data)
@@ -197,10 +198,10 @@ class FigureViewSet(ClaimsViewSet):
     def list(self, request, *args, **kwargs):
         return self.conditional_page(request, lambda: self.filter_queryset(self.get_queryset()), prepared=True)
 
-    def prepared_rows(self, request) -> "tuple[list[tuple], tuple[str, ...]] | None":  # quoted: `list` is the action
-        """Return the rows of this page of the present read by its prepared statement (stats/api/prepared.py), and
-        the names of their columns; or None where the page is built through the ORM (the past, a shape whose SQL
-        does not follow it)."""
+    def prepared_rows(self, request) -> "tuple[list[tuple], tuple[str, ...], str] | None":  # `list` is the action
+        """Return the rows of this page of the present read by its prepared statement (stats/api/prepared.py), the
+        names of their columns and the database they were read from; or None where the page is built through the
+        ORM (the past, a shape whose SQL does not follow it)."""
         if self.moment is not None:
             return None
         filterset = self.filter_backends[0]().get_filterset(request, self.get_queryset(), self)
@@ -223,13 +224,14 @@ class FigureViewSet(ClaimsViewSet):
             lambda: filterset.qs.order_by().count(), request, self.data_version, self.paginator.query_parameters()
         )
         if offset is not None and offset >= self.paginator.count:
-            return self.paginator.end([], ordering), ()  # past the end: nothing to read, nothing to learn
+            return self.paginator.end([], ordering), (), ""  # past the end: nothing to read, nothing to learn
         statement = self.pages.statement(filterset, shape, values, page, self.paginator.page_size_value)
         if statement is None:
             return None
-        rows = self.pages.read(filterset.queryset.db, statement, values)
+        alias = filterset.queryset.db
+        rows = self.pages.read(alias, statement, values)
         rows = rows[::-1] if page == ("seek", True) else rows
-        return self.paginator.end(rows, ordering, keys_of(statement.names)), statement.names
+        return self.paginator.end(rows, ordering, keys_of(statement.names)), statement.names, alias
 
     @extend_schema(
         summary="The latest claim of each source",

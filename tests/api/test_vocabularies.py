@@ -1,9 +1,12 @@
 """The vocabularies each process keeps (stats/vocabularies.py): what lists of figures show from them."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from stats import vocabularies
+from stats.api.reading import select_names
+from stats.api.views import FigureViewSet
 from stats.models import DataVersion, Figure, Source
 from tests.factories import DatasetFactory, FigureFactory, ReportFactory, SourceFactory
 
@@ -60,7 +63,7 @@ def test_a_row_the_copy_lacks_is_read_by_its_id(api, figure):
     """As when a source is added after this process read its copy, in the same data version."""
     other = FigureFactory(claimed_by=SourceFactory(name="Late Source"))
     assert api.get("/api/v1/figures/").status_code == 200
-    copy = vocabularies.kept[Source]
+    copy = vocabularies.copies()[Source]
     for values in copy.columns.values():
         del values[other.claimed_by_id]
     with CaptureQueriesContext(connection) as queries:
@@ -71,3 +74,23 @@ def test_a_row_the_copy_lacks_is_read_by_its_id(api, figure):
     assert len(queries) == 4
     assert 'FROM "stats_source" WHERE "id" IN' in queries[-1]["sql"], queries[-1]["sql"]
     assert copy.columns["name"][other.claimed_by_id] == "Late Source"
+
+
+def test_a_vocabulary_too_large_to_copy_shows_every_page_whole(api, db, monkeypatch):
+    figures = [FigureFactory(claimed_by=SourceFactory()) for _ in range(7)]
+    monkeypatch.setattr(vocabularies, "KEPT_ROWS", 6)  # fewer than the parties, categories and sources
+    assert shown(api.get("/api/v1/figures/", {"ordering": "id", "page_size": 3})) == expected(*figures[:3])
+    # The rows kept from the first page are dropped to keep at most 6, and the second page's all read.
+    assert shown(api.get("/api/v1/figures/", {"ordering": "id", "page_size": 7})) == expected(*figures)
+
+
+def test_an_error_inside_a_representation_is_not_taken_for_a_missing_row(figure):
+    reader = FigureViewSet.reader
+    values = reader.values(Figure.objects.all())
+    names = select_names(values.query)
+    [row] = reader.fetch(values)
+    wrong = tuple("nonsense" if name == "qualifier" else value for name, value in zip(names, row, strict=True))
+    assert reader.represent([row], names, "default")[0]["id"] == figure.id
+    with CaptureQueriesContext(connection) as queries, pytest.raises(KeyError, match="nonsense"):
+        reader.represent([wrong], names, "default")  # the citation's words for the qualifier
+    assert not [query["sql"] for query in queries if 'WHERE "id" IN' in query["sql"]]  # no vocabulary row looked for

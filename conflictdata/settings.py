@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "stats.middleware.PublicURLMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (django-csp; views may narrow or widen it with its decorators).
-    "csp.middleware.CSPMiddleware",
+    "stats.middleware.ContentSecurityPolicyMiddleware",
     # Static files (admin, Swagger UI, Redoc) served by the app itself, compressed and cached.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,11 +1,14 @@
 """`make bench`: conflictdata against Datasette and a bare floor, on N generated figures. Not a test.
 
 Generates N figures (default 1,000,000) through the project's importer into a fresh database, then serves it three
-ways, one after the other, each one process pinned to core 0: the API under gunicorn (production settings), Datasette
-on a copy of the SQLite file, and the floor (bench/floor.py). wrk loads each from core 1 with the same questions.
-Prints one table and writes it to $BENCH_DIR/results.md.
+ways at once, each one process pinned to core 0: the API under gunicorn (production settings), Datasette on a copy
+of the SQLite file, and the floor (bench/floor.py). wrk loads them from core 1 with the same questions, one server at
+a time: the lists they are compared on in ROUNDS rounds, the servers taking turns within each round (a machine's speed
+can drift by a third within minutes; turns share the drift, so ratios hold), then the questions of the API alone
+and the exports. Prints one table and writes it to $BENCH_DIR/results.md.
 
-Settings (environment): N, DURATION (seconds per question, default 5), CONNECTIONS (default 4), SERVE (which of
+Settings (environment): N, DURATION (seconds per question, default 5), ROUNDS (default 3), CONNECTIONS (default 4),
+SERVE (which of
 api,datasette,floor), REUSE=1 (keep the database of an earlier run with the same N: no import measured),
 BENCH_DIR (default /tmp/conflictdata-bench), DATABASE_URL (a PostgreSQL database whose name contains "bench": it is
 dropped and made again; Datasette, which serves SQLite files, is then left out).
@@ -30,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 N = int(os.environ.get("N", 1_000_000))
 DURATION = int(os.environ.get("DURATION", 5))
+ROUNDS = int(os.environ.get("ROUNDS", 3))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", 4))
 SERVE = os.environ.get("SERVE", "api,datasette,floor").split(",")
 REUSE = os.environ.get("REUSE") == "1"
@@ -210,53 +214,81 @@ def export(url: str, server: Server) -> dict:
             "peak_mb": server.peak_memory_mb()}
 
 
-def measure_api() -> dict:
-    server = Server("api", [
-        str(BIN / "gunicorn"), "conflictdata.wsgi:application", "--workers", "1",
-        "--bind", f"127.0.0.1:{PORTS['api']}", "--timeout", "600",
+def start(name: str) -> Server:
+    """Start the server `name` (api, datasette or floor)."""
+    if name == "api":
+        return Server("api", [
+            str(BIN / "gunicorn"), "conflictdata.wsgi:application", "--workers", "1",
+            "--bind", f"127.0.0.1:{PORTS['api']}", "--timeout", "600",
+        ])
+    if name == "datasette":
+        copy = DIRECTORY / "datasette" / "figures.db"
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(SQLITE_FILE, copy)
+        return Server("datasette", [
+            str(BIN / "datasette"), "serve", "--immutable", str(copy), "--port", str(PORTS["datasette"]),
+            "--setting", "default_page_size", "100", "--setting", "suggest_facets", "off",
+            "--setting", "sql_time_limit_ms", "60000", "--setting", "max_csv_mb", "0",
+        ])
+    return Server("floor", [
+        str(BIN / "gunicorn"), "bench.floor:application", "--workers", "1", "--bind", f"127.0.0.1:{PORTS['floor']}",
     ])
-    try:
-        broad = server.url("/api/v1/figures/", BROAD)
-        found = {
-            "narrow list": wrk(server.url("/api/v1/figures/", NARROW)),
-            "broad list": wrk(broad),
-            "deep page": wrk(follow(broad, DEEP_PAGES)),
-            "series": wrk(server.url("/api/v1/series/", NARROW)),
-        }
-        found["export"] = export(server.url("/api/v1/figures/export/"), server)
-        # The past: as the data stood a month ago, halfway through the edits and deletions (bench/dataset.py).
-        past = {"as_recorded": (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)).isoformat()}
-        found["narrow list, as recorded"] = wrk(server.url("/api/v1/figures/", {**NARROW, **past}))
-        found["export, as recorded"] = export(server.url("/api/v1/figures/export/", past), server)
-        return found
-    finally:
-        server.stop()
 
 
-def measure_datasette() -> dict:
-    copy = DIRECTORY / "datasette" / "figures.db"
-    copy.parent.mkdir(exist_ok=True)
-    shutil.copyfile(SQLITE_FILE, copy)
-    server = Server("datasette", [
-        str(BIN / "datasette"), "serve", "--immutable", str(copy), "--port", str(PORTS["datasette"]),
-        "--setting", "default_page_size", "100", "--setting", "suggest_facets", "off",
-        "--setting", "sql_time_limit_ms", "60000", "--setting", "max_csv_mb", "0",
-    ])
-    try:
-        ids = datasette_ids(server)
-        table = "/figures/stats_figure"
-        page = {"_sort_desc": "period_end", "_labels": "on", "_shape": "objects", "_size": "100"}
-        narrow = {f"{name}_id": ids[name][slug] for name, slug in NARROW.items()}
-        broad = {f"{name}_id": ids[name][slug] for name, slug in BROAD.items()}
-        found = {
-            "narrow list": wrk(server.url(f"{table}.json", {**narrow, **page})),
-            "broad list": wrk(server.url(f"{table}.json", {**broad, **page})),
+def compared_questions(name: str, server: Server) -> dict[str, str]:
+    """Return the address of each question the three servers are compared on, as `name` is asked it."""
+    if name != "datasette":
+        path = "/api/v1/figures/" if name == "api" else "/"
+        return {"narrow list": server.url(path, NARROW), "broad list": server.url(path, BROAD)}
+    ids = datasette_ids(server)
+    page = {"_sort_desc": "period_end", "_labels": "on", "_shape": "objects", "_size": "100"}
+    return {
+        question: server.url("/figures/stats_figure.json", {
+            **{f"{field}_id": ids[field][slug] for field, slug in filters.items()}, **page,
+        })
+        for question, filters in [("narrow list", NARROW), ("broad list", BROAD)]
+    }
+
+
+def side_by_side(servers: dict[str, Server]) -> dict[str, dict]:
+    """Load every server with the questions they are compared on, taking turns for ROUNDS rounds; return each one's
+    round of median rate per question (the machine's speed drifts within minutes: turns share the drift)."""
+    addresses = {name: compared_questions(name, server) for name, server in servers.items()}
+    rounds: dict[str, dict[str, list]] = {name: {question: [] for question in asked} for name, asked in
+                                          addresses.items()}
+    for number in range(1, ROUNDS + 1):
+        log(f"round {number} of {ROUNDS}: {', '.join(servers)} in turn")
+        for question in ["narrow list", "broad list"]:
+            for name in servers:
+                rounds[name][question].append(wrk(addresses[name][question]))
+    return {
+        name: {
+            question: {**sorted(found, key=lambda measured: measured["rps"])[len(found) // 2], "rounds": found}
+            for question, found in asked.items()
         }
-        found["export"] = export(server.url(f"{table}.csv", {"_stream": "on", "_labels": "on", "_size": "max"}),
-                                 server)
-        return found
-    finally:
-        server.stop()
+        for name, asked in rounds.items()
+    }
+
+
+def measure_api(server: Server) -> dict:
+    """Return the API's measurements of the questions it alone is asked."""
+    broad = server.url("/api/v1/figures/", BROAD)
+    found = {
+        "deep page": wrk(follow(broad, DEEP_PAGES)),
+        "series": wrk(server.url("/api/v1/series/", NARROW)),
+    }
+    found["export"] = export(server.url("/api/v1/figures/export/"), server)
+    # The past: as the data stood a month ago, halfway through the edits and deletions (bench/dataset.py).
+    past = {"as_recorded": (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)).isoformat()}
+    found["narrow list, as recorded"] = wrk(server.url("/api/v1/figures/", {**NARROW, **past}))
+    found["export, as recorded"] = export(server.url("/api/v1/figures/export/", past), server)
+    return found
+
+
+def measure_datasette(server: Server) -> dict:
+    """Return Datasette's export."""
+    everything = {"_stream": "on", "_labels": "on", "_size": "max"}
+    return {"export": export(server.url("/figures/stats_figure.csv", everything), server)}
 
 
 def datasette_ids(server: Server) -> dict:
@@ -266,17 +298,6 @@ def datasette_ids(server: Server) -> dict:
         rows = fetch(server.url(f"/figures/{table}.json", {"_shape": "array", "_size": "max", "_col": "slug"}))
         ids[name] = {row["slug"]: row["id"] for row in rows}
     return ids
-
-
-def measure_floor() -> dict:
-    server = Server("floor", [
-        str(BIN / "gunicorn"), "bench.floor:application", "--workers", "1",
-        "--bind", f"127.0.0.1:{PORTS['floor']}",
-    ])
-    try:
-        return {"narrow list": wrk(server.url("/", NARROW)), "broad list": wrk(server.url("/", BROAD))}
-    finally:
-        server.stop()
 
 
 def ratio(a: float | None, b: float | None) -> str:
@@ -347,15 +368,24 @@ def main() -> None:
     if POSTGRES_URL and "datasette" in SERVE:
         SERVE.remove("datasette")  # Datasette serves SQLite files only
     imported = prepare_database()
-    found = {}
-    for name, measure in [("api", measure_api), ("datasette", measure_datasette), ("floor", measure_floor)]:
-        if name in SERVE:
-            log(f"measuring {name}")
-            found[name] = measure()
+    servers = {}
+    try:
+        for name in ["api", "datasette", "floor"]:
+            if name in SERVE:
+                servers[name] = start(name)
+        found = side_by_side(servers)
+        for name, measure in [("api", measure_api), ("datasette", measure_datasette)]:
+            if name in servers:
+                log(f"measuring {name} alone")
+                found[name].update(measure(servers[name]))
+    finally:
+        for server in servers.values():
+            server.stop()
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "unknown CPU")
     heading = (f"{N:,} figures on {'PostgreSQL' if POSTGRES_URL else 'SQLite'}; {os.cpu_count()} cores ({cpu}); "
-               f"wrk -c{CONNECTIONS} -d{DURATION}s; {time.strftime('%Y-%m-%d %H:%M')}")
+               f"wrk -c{CONNECTIONS} -d{DURATION}s; the lists: the median of {ROUNDS} rounds taking turns; "
+               f"{time.strftime('%Y-%m-%d %H:%M')}")
     result = heading + "\n\n" + table(imported, found.get("api", {}), found.get("datasette", {}),
                                       found.get("floor", {}))
     (DIRECTORY / "results.md").write_text(result + "\n")

@@ -72,17 +72,15 @@ def format_citation(
         period = f" on {end}"
     else:
         period = f" from {format_day(period_start)} to {end}"
-    where = ", ".join(
-        part
-        for part in (
-            publisher,
-            f"“{report_title}”",
-            f"published {format_day(report_published_on)}",
-            report_url,
-        )
-        if part
-    )
+    where = format_report(publisher, report_title, report_published_on, report_url)
     return f"{claimed_by} {basis} {quantity} among {party} ({conflict}){period} ({where})."
+
+
+@lru_cache(maxsize=8192)  # a report states several figures: a page, and the next request, cite it again
+def format_report(publisher: str | None, title: str, published_on: datetime.date, url: str | None) -> str:
+    """Return a report as a citation names it: its publisher, title, date of publication and address."""
+    parts = [publisher, f"“{title}”", f"published {format_day(published_on)}", url]
+    return ", ".join([part for part in parts if part])
 
 
 def format_attribution(*, dataset: str | None, attribution: str | None, licence: str | None) -> str | None:

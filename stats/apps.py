@@ -23,7 +23,9 @@ class StatsConfig(AppConfig):
     verbose_name = "Casualty claims"
 
     def ready(self):
+        from conflictdata import routers
         from stats import versions
 
         post_migrate.connect(read_paths_installed, sender=self)
         versions.connect()
+        routers.connect()  # a request reads one replica

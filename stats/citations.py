@@ -38,8 +38,7 @@ def format_day(day: datetime.date, precision: str = "day") -> str:
     return f"{day.day} {day:%B} {day.year}"
 
 
-def format_citation(
-    *,
+def format_citation(  # its parameters in the order of CITATION_PATHS; lists pass them by position
     claimed_by: str,
     basis: str,
     qualifier: str,
@@ -83,7 +82,7 @@ def format_report(publisher: str | None, title: str, published_on: datetime.date
     return ", ".join([part for part in parts if part])
 
 
-def format_attribution(*, dataset: str | None, attribution: str | None, licence: str | None) -> str | None:
+def format_attribution(dataset: str | None, attribution: str | None, licence: str | None) -> str | None:
     """Return whose compilation a figure was taken from and under which licence, or None without a dataset."""
     if dataset is None:
         return None

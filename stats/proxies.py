@@ -4,6 +4,7 @@ The rate limits, the admin's sign-in limit (django-axes) and the request log all
 client cannot choose its own address by sending an X-Forwarded-For header of its making.
 """
 
+import functools
 import ipaddress
 
 from django.conf import settings
@@ -12,6 +13,9 @@ from rest_framework import throttling
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+# Every request asks, and a service sees the same few addresses again and again; few are kept, since a client
+# writes the X-Forwarded-For entries parsed behind a proxy (up to a header of 8 kB each)
+@functools.lru_cache(maxsize=256)
 def parsed(text: str) -> Address | None:
     """Return the address in `text`, or None when it is not one (a name, garbage, an address with a port)."""
     try:

@@ -365,6 +365,8 @@ def main() -> None:
         sys.exit("make bench needs wrk: sudo apt-get install wrk (Debian/Ubuntu) or brew install wrk (macOS).")
     if shutil.which("taskset") is None:
         sys.exit("make bench needs taskset (util-linux) to pin servers and client to separate cores.")
+    if ROUNDS < 1:
+        sys.exit(f"ROUNDS={ROUNDS}: give at least one round.")
     if POSTGRES_URL and "datasette" in SERVE:
         SERVE.remove("datasette")  # Datasette serves SQLite files only
     imported = prepare_database()

@@ -38,7 +38,7 @@ def format_day(day: datetime.date, precision: str = "day") -> str:
     return f"{day.day} {day:%B} {day.year}"
 
 
-def format_citation(  # its parameters in the order of CITATION_PATHS; lists pass them by position
+def format_citation(  # lists pass its arguments by position, in the order of these parameters (reading.given())
     claimed_by: str,
     basis: str,
     qualifier: str,

@@ -1,4 +1,5 @@
-"""Request-wide behaviour that is not the API's own: a log line per request, a time limit on reads."""
+"""Request-wide behaviour that is not the API's own: a log line per request, a time limit on reads, the
+Content-Security-Policy."""
 
 import functools
 import time
@@ -130,7 +131,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if response.status_code in (404, 500) and settings.DEBUG:  # Django's debug pages keep their inline styles
             return response
         for header, policy, exempt, excluded in settings_policies():
-            if policy and header not in response and not getattr(response, exempt, False) and not (
+            if policy and header not in response and getattr(response, exempt, False) is False and not (
                 request.path_info.startswith(excluded)
             ):
                 response[header] = policy

@@ -140,9 +140,13 @@ def given(compute, arguments: dict[str, str], value) -> list[str]:
     """Return how the representation passes `compute` its `arguments` ({argument: path}; `value(path)` reads one):
     by position, in the order of its parameters, where it takes them so (a call by position costs half as much as
     one by name: a citation has sixteen), otherwise by name."""
-    parameters = inspect.signature(compute).parameters
+    try:
+        parameters = inspect.signature(compute, follow_wrapped=False).parameters  # a wrapper's own, not what it wraps
+    except ValueError:  # none of its own to read (a wrapper written in C, as lru_cache's): by name
+        parameters = {}
     if parameters.keys() == arguments.keys() and all(
-        parameter.kind is parameter.POSITIONAL_OR_KEYWORD for parameter in parameters.values()
+        parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+        for parameter in parameters.values()
     ):
         return [value(arguments[argument]) for argument in parameters]
     return [f"{argument}={value(path)}" for argument, path in arguments.items()]

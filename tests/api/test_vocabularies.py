@@ -1,12 +1,15 @@
 """The vocabularies each process keeps (stats/vocabularies.py): what lists of figures show from them."""
 
+import functools
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from stats import vocabularies
-from stats.api.reading import select_names
+from stats.api.reading import given, select_names
 from stats.api.views import FigureViewSet
+from stats.citations import format_attribution
 from stats.models import DataVersion, Figure, Source
 from tests.factories import DatasetFactory, FigureFactory, ReportFactory, SourceFactory
 
@@ -94,3 +97,26 @@ def test_an_error_inside_a_representation_is_not_taken_for_a_missing_row(figure)
     with CaptureQueriesContext(connection) as queries, pytest.raises(KeyError, match="nonsense"):
         reader.represent([wrong], names, "default")  # the citation's words for the qualifier
     assert not [query["sql"] for query in queries if 'WHERE "id" IN' in query["sql"]]  # no vocabulary row looked for
+
+
+def test_a_computed_fields_function_is_passed_its_arguments_by_position_only_where_its_own_signature_allows():
+    paths = {"dataset": "dataset__name", "attribution": "dataset__attribution", "licence": "dataset__licence"}
+
+    def read(path):
+        return f"row[{path}]"
+
+    def keyword_only(*, dataset, attribution, licence):
+        return dataset
+
+    @functools.wraps(format_attribution)
+    def wrapped(**arguments):  # takes names only, whatever the function it wraps takes
+        return format_attribution(**arguments)
+
+    positional = ["row[dataset__name]", "row[dataset__attribution]", "row[dataset__licence]"]
+    by_name = ["dataset=row[dataset__name]", "attribution=row[dataset__attribution]", "licence=row[dataset__licence]"]
+    assert given(format_attribution, paths, read) == positional
+    assert given(format_attribution, dict(reversed(paths.items())), read) == positional  # its order, not the paths'
+    assert given(keyword_only, paths, read) == by_name
+    assert given(wrapped, paths, read) == by_name
+    assert given(functools.lru_cache(format_attribution), paths, read) == by_name
+    assert given(format_attribution, {**paths, "extra": "dataset__slug"}, read)[-1] == "extra=row[dataset__slug]"

@@ -107,6 +107,11 @@ def env_database_url(name: str, url: str) -> dict:
         )
     if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} must name a database (postgres://user@host:5432/NAME); got {url!r}.")
+    if config["ENGINE"].endswith("sqlite3"):
+        # Dates and times as SQLite stores them, ISO text: Django's own converters parse them for the ORM, and a list
+        # read straight from the database (stats/api/reading.py) writes them as they are, without sqlite3 calling
+        # a Python converter for every date and time of every row.
+        config.setdefault("OPTIONS", {}).setdefault("detect_types", 0)
     if config["ENGINE"].endswith("postgresql"):
         # Parameters bound by the server, and statements prepared (with one generic plan) once a connection has run
         # them 5 times: PostgreSQL then plans a list's page once per connection, not on every request (planning a

@@ -29,8 +29,11 @@ LICENCE_WORDS = {
 
 
 @lru_cache(maxsize=8192)  # a page of figures repeats a few dates many times
-def format_day(day: datetime.date, precision: str = "day") -> str:
-    """Return a date as a journalist writes it, as exactly as it is known: 16 December 2024, December 2024, 2024."""
+def format_day(day: datetime.date | str, precision: str = "day") -> str:
+    """Return a date (or its ISO text, as SQLite gives it) as a journalist writes it, as exactly as it is known:
+    16 December 2024, December 2024, 2024."""
+    if isinstance(day, str):
+        day = datetime.date.fromisoformat(day)
     if precision == "year":
         return str(day.year)
     if precision == "month":
@@ -76,7 +79,7 @@ def format_citation(  # lists pass its arguments by position, in the order of th
 
 
 @lru_cache(maxsize=8192)  # a report states several figures: a page, and the next request, cite it again
-def format_report(publisher: str | None, title: str, published_on: datetime.date, url: str | None) -> str:
+def format_report(publisher: str | None, title: str, published_on: datetime.date | str, url: str | None) -> str:
     """Return a report as a citation names it: its publisher, title, date of publication and address."""
     parts = [publisher, f"“{title}”", f"published {format_day(published_on)}", url]
     return ", ".join([part for part in parts if part])

@@ -104,6 +104,13 @@ def encode_key(value):
     return value
 
 
+def utc_if_naive(value):
+    """Return a key read from a cursor; a time without its zone is one SQLite gave as the text it stores, in UTC."""
+    if isinstance(value, datetime.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    return value
+
+
 class KeysetPagination(BasePagination):
     """Numbered pages whose `next` link seeks from the last row instead of counting rows from the start."""
 
@@ -144,7 +151,10 @@ class KeysetPagination(BasePagination):
                 raise ValueError("ordering changed")
             if not isinstance(back, bool):
                 raise ValueError("direction")
-            keys = [model_field(model, path).to_python(key) for (path, _desc), key in zip(ordering, keys, strict=True)]
+            keys = [
+                utc_if_naive(model_field(model, path).to_python(key))
+                for (path, _desc), key in zip(ordering, keys, strict=True)
+            ]
         except (signing.BadSignature, ValueError, TypeError, KeyError, ValidationError):
             raise ParameterError({self.cursor_query_param: [message]}) from None
         return page_number, keys, back

@@ -15,7 +15,7 @@ import threading
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.db import connections
+from django.db import connections, models
 from rest_framework import serializers
 
 from stats import vocabularies
@@ -52,6 +52,8 @@ class ValuesReader:
                 self.kept[path] = ("__".join(relations), related, field)
                 vocabularies.keep(related, field)
         self.present_paths = list(dict.fromkeys(self.kept.get(path, (path,))[0] for path in self.paths))
+        # The paths to a time: SQLite, read without converters (conflictdata/env.py), gives the text it stores.
+        self.times = {path for path in self.paths if isinstance(field_at(model, path), models.DateTimeField)}
         self.representations: dict[tuple[str, ...], tuple] = {}  # per order of columns, written out once
         self.lock = threading.Lock()
 
@@ -82,7 +84,7 @@ class ValuesReader:
         represents it."""
         if not rows:
             return []
-        represent, kept = self.representation(names)
+        represent, kept = self.representation(names, times_as_text(alias))
         if not kept:
             return represent(rows)
         copies = vocabularies.copies()
@@ -101,16 +103,16 @@ class ValuesReader:
                 rows, *[included.get(model, copies[model].columns)[field] for _relation, model, field in kept]
             )
 
-    def representation(self, names: tuple[str, ...]) -> tuple:
+    def representation(self, names: tuple[str, ...], text_times: bool = False) -> tuple:
         """Return the function making the representation of rows of the columns `names`, written out once for them,
         and the vocabularies' fields it shows from the copies: (relation's path, model, field), its arguments after
-        the rows.
+        the rows. With `text_times`, the rows' times are SQLite's text, written as the JSON writes a time.
 
         What a loop over the fields would do for every value of every row is decided here, once: the function is
         one list comprehension of one dict display, `{"id": row[0], "party": kept_1[row[2]], …, "citation":
         compute_7(kept_4[row[17]], …)}`, which runs in half the time of the loop.
         """
-        found = self.representations.get(names)
+        found = self.representations.get((names, text_times))
         if found is not None:
             return found
         position = positions(names)
@@ -118,11 +120,12 @@ class ValuesReader:
 
         def value(path: str) -> str:
             if path in position:
-                return f"row[{position[path]}]"
+                read = f"row[{position[path]}]"
+                return f"time_text({read})" if text_times and path in self.times else read
             kept.setdefault(path, self.kept[path])
             return f"kept_{list(kept).index(path)}[row[{position[self.kept[path][0]]}]]"
 
-        namespace, entries = {}, []
+        namespace, entries = {"time_text": time_text}, []
         for number, (name, source, arguments) in enumerate(self.fields):
             if arguments is None:
                 entries.append(f"{name!r}: {value(source)}")
@@ -133,7 +136,7 @@ class ValuesReader:
         code = f"def represent(rows{parameters}):\n    return [{{{', '.join(entries)}}} for row in rows]\n"
         exec(compile(code, f"<representation of {len(self.fields)} fields>", "exec"), namespace)
         with self.lock:
-            return self.representations.setdefault(names, (namespace["represent"], list(kept.values())))
+            return self.representations.setdefault((names, text_times), (namespace["represent"], list(kept.values())))
 
 
 def given(compute, arguments: dict[str, str], value) -> list[str]:
@@ -150,6 +153,25 @@ def given(compute, arguments: dict[str, str], value) -> list[str]:
     ):
         return [value(arguments[argument]) for argument in parameters]
     return [f"{argument}={value(path)}" for argument, path in arguments.items()]
+
+
+def field_at(model, path: str):
+    """Return the model field at the end of a lookup path."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
+
+
+def times_as_text(alias: str) -> bool:
+    """Return whether the database `alias` gives times as the text it stores: SQLite read without converters."""
+    connection = connections[alias]
+    return connection.vendor == "sqlite" and not connection.settings_dict["OPTIONS"].get("detect_types", 1)
+
+
+def time_text(stored: str | None) -> str | None:
+    """Return a time as SQLite stores it (`2024-12-16 09:30:00.123456`, in UTC) as the JSON writes a time."""
+    return None if stored is None else f"{stored.replace(' ', 'T', 1)}Z"
 
 
 def select_names(query) -> tuple[str, ...]:

@@ -4,9 +4,9 @@ A `ValuesReader` is derived from a serializer's own fields, so that a list and a
 about which fields there are or where each comes from: relations by slug show the slug (a vocabulary's from the
 process's copy, stats/vocabularies.py, in reads of the present; otherwise through a join), a relation by id its key,
 model fields their column, and `Computed` fields are worked out from the values they name.
-Rows stay the tuples the driver gives, dates, times and numbers as Python values (times read from SQLite lack their
-time zone: they are stored in UTC, and the JSON renderer writes them so); the JSON renderer writes them as the
-serializer would.
+Rows stay the tuples the driver gives: numbers, and dates and times as Python values from PostgreSQL and as the
+ISO text SQLite stores (read without converters: conflictdata/env.py; a time is written in the JSON's form by
+`time_text`); the JSON renderer writes them as the serializer would.
 """
 
 import functools
@@ -19,6 +19,7 @@ from django.db import connections, models
 from rest_framework import serializers
 
 from stats import vocabularies
+from stats.api.pagination import model_field
 from stats.api.serializers import Computed
 
 
@@ -53,8 +54,8 @@ class ValuesReader:
                 vocabularies.keep(related, field)
         self.present_paths = list(dict.fromkeys(self.kept.get(path, (path,))[0] for path in self.paths))
         # The paths to a time: SQLite, read without converters (conflictdata/env.py), gives the text it stores.
-        self.times = {path for path in self.paths if isinstance(field_at(model, path), models.DateTimeField)}
-        self.representations: dict[tuple[str, ...], tuple] = {}  # per order of columns, written out once
+        self.times = {path for path in self.paths if isinstance(model_field(model, path), models.DateTimeField)}
+        self.representations: dict[tuple, tuple] = {}  # per order of columns (and times' form), written out once
         self.lock = threading.Lock()
 
     @staticmethod
@@ -155,14 +156,6 @@ def given(compute, arguments: dict[str, str], value) -> list[str]:
     return [f"{argument}={value(path)}" for argument, path in arguments.items()]
 
 
-def field_at(model, path: str):
-    """Return the model field at the end of a lookup path."""
-    *relations, name = path.split("__")
-    for relation in relations:
-        model = model._meta.get_field(relation).related_model
-    return model._meta.get_field(name)
-
-
 def times_as_text(alias: str) -> bool:
     """Return whether the database `alias` gives times as the text it stores: SQLite read without converters."""
     connection = connections[alias]
@@ -193,8 +186,8 @@ def keys_of(names: tuple[str, ...]):
 def read(alias: str, sql: str, params) -> list[tuple]:
     """Return the rows of `sql`, as the driver gives them.
 
-    The drivers already give dates and times as Python objects (Django registers SQLite's converters; psycopg has
-    its own); Django's converters, called once per value, cost more than the query on a page of a hundred rows.
+    psycopg gives dates and times as Python objects, SQLite as the text it stores; Django's converters, called once
+    per value, cost more than the query on a page of a hundred rows.
     """
     connection = connections[alias]
     with connection.cursor() as cursor:

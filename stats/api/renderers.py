@@ -10,7 +10,7 @@ OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
 class ORJSONRenderer(renderers.JSONRenderer):
     """The JSON of DRF's JSONRenderer (times in UTC with `Z`, dates as YYYY-MM-DD), written several times faster.
 
-    A time without a time zone is one read straight from SQLite, where times are stored in UTC: it is written as UTC.
+    A time without a time zone is written as UTC, the zone every time is stored in.
     Types orjson does not know (lazy translations, decimals) go through DRF's own encoder.
     """
 

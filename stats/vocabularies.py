@@ -1,15 +1,15 @@
-"""Each process's copy of the vocabularies: the conflicts, parties, categories, sources and datasets.
+"""Each process's copy of the vocabularies: the conflicts, parties, categories, sources and datasets, and the reports.
 
-They are few rows that change rarely, and nearly every request reads them: a list's filters name them by slug, and
-every figure of a list shows the slugs and names of its conflict, party, category, claimant, dataset and report's
-publisher. Each process keeps their slugs and ids, and the fields readers show (`keep()`), all read by one query when
-the data version has changed (with the version, from the same database: a replica behind another is then read again,
-never kept under a version it has not reached). A list of figures then reads its relations' ids and shows them from
-the copy, instead of joining five tables for every row.
+They are few rows that change rarely, and nearly every request reads them: a list's filters name the vocabularies by
+slug, and every figure of a list shows the slugs and names of its conflict, party, category, claimant and dataset,
+and cites its report (title, day, address and publisher). Each process keeps the vocabularies' slugs and ids, and the
+fields readers show (`keep()`), all read by one query when the data version has changed (with the version, from the
+same database: a replica behind another is then read again, never kept under a version it has not reached). A list
+of figures then reads its relations' ids and shows them from the copy, instead of joining six tables for every row.
 
-A vocabulary of more than KEPT_ROWS rows is not copied whole: its slugs are looked up per request, and the rows a
-page shows are read by their ids. The past (`as_recorded`) is never read from the copies: a slug or a name may have
-changed since.
+A table of more than KEPT_ROWS rows is not copied whole: its slugs are looked up per request, and the rows a page
+shows are read by their ids (and kept, up to KEPT_ROWS, while the version stands). The past (`as_recorded`) is never
+read from the copies: a slug, a name or a title may have changed since.
 """
 
 import threading
@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from django.db import connections, router
 
 from stats import past, versions
-from stats.models import Category, Conflict, Dataset, Party, Source
+from stats.models import Category, Conflict, Dataset, Party, Report, Source
 
-MODELS = (Conflict, Party, Category, Source, Dataset)
+# The tables copied; all but the reports are named by slug in a list's filters.
+MODELS = (Conflict, Party, Category, Source, Dataset, Report)
+NAMED = (Conflict, Party, Category, Source, Dataset)
 KEPT_ROWS = 10_000
 # Per vocabulary, the fields besides its slug that readers show from the copy (stats/api/reading.py asks).
 shown: dict[type, list[str]] = {model: [] for model in MODELS}
@@ -28,8 +30,8 @@ shown: dict[type, list[str]] = {model: [] for model in MODELS}
 
 @dataclass
 class Copy:
-    pks: dict[str, int] | None  # {slug: id}; None for a vocabulary too large to copy
-    columns: dict[str, dict]  # {field: {id: value}}, each with None: None (a null relation shows null)
+    pks: dict[str, int] | None  # {slug: id} (none for the reports); None for a table too large to copy
+    columns: dict[str, dict]  # {field: {id: value}} of fields_of(), each with None: None (a null relation shows null)
 
 
 # This process's copies, and the state of the data (versions.latest()) they were read at. Replaced whole, never by
@@ -46,9 +48,21 @@ def forget() -> None:
 
 def keep(model, field: str) -> None:
     """Keep `field` of the vocabulary `model` in the copies from now on (a reader shows it)."""
-    if field != "slug" and field not in shown[model]:  # the slug is always kept
+    if field not in fields_of(model):  # a slug is always kept
         shown[model].append(field)
         forget()
+
+
+def fields_of(model) -> list[str]:
+    """Return the fields a copy of `model` holds: the slug, if it is named by one, then the fields readers show. Every
+    row the copy holds has a value (or None) in each, under its id."""
+    return ["slug", *shown[model]] if model in NAMED else shown[model]
+
+
+def holds(copy: Copy, model, ids: set) -> bool:
+    """Return whether `copy` (of `model`) holds every row of `ids`."""
+    fields = fields_of(model)
+    return not fields or ids <= copy.columns[fields[0]].keys()
 
 
 def copies() -> dict[type, Copy]:
@@ -70,54 +84,54 @@ def read_copies(alias: str) -> dict[type, Copy]:
     """Return a copy of every vocabulary, read by one query (up to one row more than KEPT_ROWS of each)."""
     connection = connections[alias]
     quote = connection.ops.quote_name
-    # One place per field; where a vocabulary lacks it, a null of its type (PostgreSQL's UNION needs one type).
-    types = {}
+    # One place per field; where a table lacks it, a null of its type (PostgreSQL's UNION needs one type).
+    types = {"slug": Conflict._meta.get_field("slug").cast_db_type(connection)}
     for model in MODELS:
         for field in shown[model]:
             types.setdefault(field, model._meta.get_field(field).cast_db_type(connection))
     fields = list(types)
+    copied = [model for model in MODELS if fields_of(model)]  # the reports, once a reader shows them
     parts = []
-    for number, model in enumerate(MODELS):
+    for number, model in enumerate(copied):
         columns = [
-            quote(model._meta.get_field(field).column) if field in shown[model] else f"CAST(NULL AS {types[field]})"
+            quote(model._meta.get_field(field).column) if field in fields_of(model) else f"CAST(NULL AS {types[field]})"
             for field in fields
         ]
         selected = ", ".join(
             f"{column} AS c{place}"
-            for place, column in enumerate([str(number), quote(model._meta.pk.column), quote("slug"), *columns])
+            for place, column in enumerate([str(number), quote(model._meta.pk.column), *columns])
         )
         parts.append(
             f"SELECT * FROM (SELECT {selected} FROM {quote(model._meta.db_table)} LIMIT {KEPT_ROWS + 1}) AS v{number}"
         )
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts))
-        rows = cursor.fetchall()
-    fresh = {}
-    for number, model in enumerate(MODELS):
+    rows = []
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts))
+            rows = cursor.fetchall()
+    fresh = {model: Copy({} if model in NAMED else None, {}) for model in MODELS}
+    for number, model in enumerate(copied):
         own = [row[1:] for row in rows if row[0] == number]
         if len(own) > KEPT_ROWS:
-            fresh[model] = Copy(None, {field: {None: None} for field in ["slug", *shown[model]]})
+            fresh[model] = Copy(None, {field: {None: None} for field in fields_of(model)})
             continue
-        columns = {"slug": {row[0]: row[1] for row in own}}
-        for field in shown[model]:
-            place = 2 + fields.index(field)
-            columns[field] = {row[0]: row[place] for row in own}
+        columns = {field: {row[0]: row[1 + fields.index(field)] for row in own} for field in fields_of(model)}
         for column in columns.values():
             column[None] = None
-        fresh[model] = Copy({row[1]: row[0] for row in own}, columns)
+        fresh[model] = Copy({row[1]: row[0] for row in own} if model in NAMED else {}, columns)
     return fresh
 
 
 def include(copy: Copy, model, ids: set, alias: str) -> dict[str, dict]:
     """Return the columns of `copy` (of the vocabulary `model`) holding the rows `ids`, those it lacks read from
-    `alias` by one query: rows added since it was read, or of a vocabulary too large to copy. Later requests find
-    them there too."""
-    fields = ["slug", *shown[model]]
+    `alias` by one query: rows added since it was read, or of a table too large to copy. Later requests find them
+    there too."""
+    fields = fields_of(model)
     # New dicts, put in place at once: a thread showing rows from the old ones goes on undisturbed.
     columns = {field: dict(values) for field, values in copy.columns.items()}
-    if copy.pks is None and len(columns["slug"]) + len(ids) > KEPT_ROWS:  # too large: keep what is asked now
+    if copy.pks is None and len(columns[fields[0]]) + len(ids) > KEPT_ROWS:  # too large: keep what is asked now
         columns = {field: {None: None} for field in fields}
-    missing = [pk for pk in ids if pk not in columns["slug"]]
+    missing = [pk for pk in ids if pk not in columns[fields[0]]]
     if missing:
         for pk, *values in rows_where(model, [model._meta.pk.name, *fields], model._meta.pk.name, missing, alias):
             for field, value in zip(fields, values, strict=True):

@@ -41,22 +41,32 @@ class ValuesReader:
         for _name, source, arguments in self.fields:
             paths.extend(arguments.values() if arguments else [source])
         self.paths = list(dict.fromkeys(paths))
-        # The paths to a field of a vocabulary (stats/vocabularies.py): {path: (the relation's path, its model, the
-        # field)}. Reads of the present select the relation's id and show the field from the process's copy.
+        # The paths to a field of a vocabulary or a report (stats/vocabularies.py): {path: (the relation's path, its
+        # model, the field)}. Reads of the present select the first relation's id and show the rest from the process's
+        # copies: `report__publisher__name` is the name of the source whose id is the `publisher` of the copied report.
         self.kept: dict[str, tuple[str, type, str]] = {}
-        for path in self.paths:
+        pending = list(self.paths)
+        while pending:
+            path = pending.pop()
             *relations, field = path.split("__")
             related = model
             for relation in relations:
                 related = related._meta.get_field(relation).related_model
-            if relations and related in vocabularies.MODELS:
+            if relations and related in vocabularies.MODELS and path not in self.kept:
                 self.kept[path] = ("__".join(relations), related, field)
                 vocabularies.keep(related, field)
-        self.present_paths = list(dict.fromkeys(self.kept.get(path, (path,))[0] for path in self.paths))
+                pending.append("__".join(relations))
+        self.present_paths = list(dict.fromkeys(self.selected(path) for path in self.paths))
         # The paths to a time: SQLite, read without converters (conflictdata/env.py), gives the text it stores.
         self.times = {path for path in self.paths if isinstance(model_field(model, path), models.DateTimeField)}
         self.representations: dict[tuple, tuple] = {}  # per order of columns (and times' form), written out once
         self.lock = threading.Lock()
+
+    def selected(self, path: str) -> str:
+        """Return the path a read of the present selects to show `path`: itself, or the first relation on its way."""
+        while path in self.kept:
+            path = self.kept[path][0]
+        return path
 
     @staticmethod
     def is_column(model, name: str) -> bool:
@@ -92,17 +102,35 @@ class ValuesReader:
         try:
             return represent(rows, *[copies[model].columns[field] for _relation, model, field in kept])
         except KeyError:
-            position = positions(names)
-            included = {}
-            for model in {model for _relation, model, _field in kept}:
-                ids = {row[position[relation]] for row in rows for relation, of, _field in kept if of is model}
-                if not ids <= copies[model].columns["slug"].keys():  # added since it was read, or too large to copy
-                    included[model] = vocabularies.include(copies[model], model, ids, alias)
+            included = self.include(rows, names, kept, copies, alias)
             if not included:
                 raise  # not a row the copies lack
             return represent(
                 rows, *[included.get(model, copies[model].columns)[field] for _relation, model, field in kept]
             )
+
+    def include(self, rows: list[tuple], names: tuple[str, ...], kept: list, copies: dict, alias: str) -> dict:
+        """Return the columns of each copy that lacked rows these `rows` show, with them read from `alias`: nearest
+        relations first, since a report read now names the publisher to show."""
+        position = positions(names)
+        included = {}
+
+        def id_at(relation: str, row: tuple):
+            if relation in position:
+                return row[position[relation]]
+            parent, model, field = self.kept[relation]
+            return included.get(model, copies[model].columns)[field].get(id_at(parent, row))
+
+        # A table after those its relations pass through (the sources after the reports naming their publishers).
+        models = sorted(
+            {model for _relation, model, _field in kept},
+            key=lambda model: max(relation.count("__") for relation, of, _field in kept if of is model),
+        )
+        for model in models:
+            ids = {id_at(relation, row) for row in rows for relation, of, _field in kept if of is model}
+            if not vocabularies.holds(copies[model], model, ids):  # added since it was read, or too large to copy
+                included[model] = vocabularies.include(copies[model], model, ids, alias)
+        return included
 
     def representation(self, names: tuple[str, ...], text_times: bool = False) -> tuple:
         """Return the function making the representation of rows of the columns `names`, written out once for them,
@@ -124,7 +152,7 @@ class ValuesReader:
                 read = f"row[{position[path]}]"
                 return f"time_text({read})" if text_times and path in self.times else read
             kept.setdefault(path, self.kept[path])
-            return f"kept_{list(kept).index(path)}[row[{position[self.kept[path][0]]}]]"
+            return f"kept_{list(kept).index(path)}[{value(self.kept[path][0])}]"
 
         namespace, entries = {"time_text": time_text}, []
         for number, (name, source, arguments) in enumerate(self.fields):

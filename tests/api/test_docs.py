@@ -136,9 +136,9 @@ def test_a_vocabulary_too_large_to_keep_is_looked_up_per_request(api, django_ass
     monkeypatch.setattr(vocabularies, "KEPT_ROWS", 2)  # fewer than the parties, categories and sources
     assert api.get("/api/v1/figures/", {"party": figure.party.slug}).status_code == 200
     other = Figure.objects.select_related("party", "category", "claimed_by").exclude(pk=figure.pk).first()
-    # 1 the data version, 2 the slug looked up (the parties are not read whole again), 3 the count, 4 the page, 5-7
-    # the party, category and sources (claimant and publisher) it shows, read by their ids
-    with django_assert_num_queries(7):
+    # 1 the data version, 2 the slug looked up (the parties are not read whole again), 3 the count, 4 the page, 5-8
+    # the party, category, report and sources (claimant, and the report's publisher) it shows, read by their ids
+    with django_assert_num_queries(8):
         response = api.get("/api/v1/figures/", {"party": other.party.slug})
     [row] = response.json()["results"]
     assert (row["id"], row["party"], row["category"], row["claimed_by"]) == (

@@ -10,7 +10,7 @@ from stats import vocabularies
 from stats.api.reading import given, select_names
 from stats.api.views import FigureViewSet
 from stats.citations import format_attribution
-from stats.models import DataVersion, Figure, Source
+from stats.models import DataVersion, Figure, Report, Source
 from tests.factories import DatasetFactory, FigureFactory, ReportFactory, SourceFactory
 
 
@@ -60,6 +60,44 @@ def test_a_list_shows_a_renamed_source_at_once_and_its_old_name_in_the_past(api,
     [then] = api.get("/api/v1/figures/", {"as_recorded": before}).json()["results"]
     assert then["claimed_by"] == figure.claimed_by.slug
     assert then["citation"].startswith(f"{old_name} claimed about 765,110 ")
+
+
+def test_a_list_cites_each_report_from_the_copy_and_an_edited_one_at_once(api, curator_api, figure):
+    report = figure.report
+    with CaptureQueriesContext(connection) as queries:
+        [row] = api.get("/api/v1/figures/").json()["results"]
+    assert row["citation"] == figure.citation
+    [page] = [query["sql"] for query in queries if 'FROM "stats_figure"' in query["sql"] and "COUNT" not in query["sql"]]
+    assert '"stats_report"' not in page  # the report's title, day, address and publisher come from the copy
+    before = DataVersion.objects.order_by("-number").first().committed_at.isoformat()
+    edited = curator_api.patch(f"/api/v1/reports/{report.pk}/", {"title": "Corrected bulletin"}, format="json")
+    assert edited.status_code == 200
+    [now] = api.get("/api/v1/figures/").json()["results"]
+    assert "“Corrected bulletin”" in now["citation"]
+    assert now == api.get(f"/api/v1/figures/{figure.pk}/").json()
+    [then] = api.get("/api/v1/figures/", {"as_recorded": before}).json()["results"]
+    assert f"“{report.title}”" in then["citation"]
+
+
+def test_a_report_the_copy_lacks_is_read_by_its_id_and_names_its_publisher(api, figure):
+    """As when a report is added after this process read its copy, in the same data version."""
+    publisher = SourceFactory(name="Late Publisher")
+    other = FigureFactory(report=ReportFactory(publisher=publisher, title="Late bulletin"))
+    assert api.get("/api/v1/figures/").status_code == 200
+    copies = vocabularies.copies()
+    for model, pk in [(Report, other.report_id), (Source, publisher.pk)]:
+        for values in copies[model].columns.values():
+            del values[pk]
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/figures/", {"ordering": "id"})
+    assert response.status_code == 200
+    assert shown(response) == expected(figure, other)
+    assert "(Late Publisher, “Late bulletin”" in response.json()["results"][1]["citation"]
+    # 1 the data version, 2 the count, 3 the page, 4 the report the copy lacked, 5 its publisher, found through it
+    assert len(queries) == 5
+    assert 'FROM "stats_report" WHERE "id" IN' in queries[3]["sql"], queries[3]["sql"]
+    assert 'FROM "stats_source" WHERE "id" IN' in queries[4]["sql"], queries[4]["sql"]
+    assert copies[Report].columns["title"][other.report_id] == "Late bulletin"
 
 
 def test_a_row_the_copy_lacks_is_read_by_its_id(api, figure):

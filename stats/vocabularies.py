@@ -24,13 +24,13 @@ from stats.models import Category, Conflict, Dataset, Party, Report, Source
 MODELS = (Conflict, Party, Category, Source, Dataset, Report)
 NAMED = (Conflict, Party, Category, Source, Dataset)
 KEPT_ROWS = 10_000
-# Per vocabulary, the fields besides its slug that readers show from the copy (stats/api/reading.py asks).
+# Per table, the fields readers show from the copy (stats/api/reading.py asks), besides a vocabulary's slug.
 shown: dict[type, list[str]] = {model: [] for model in MODELS}
 
 
 @dataclass
 class Copy:
-    pks: dict[str, int] | None  # {slug: id} (none for the reports); None for a table too large to copy
+    pks: dict[str, int] | None  # {slug: id} ({} for the reports: no slug); None for a table too large to copy
     columns: dict[str, dict]  # {field: {id: value}} of fields_of(), each with None: None (a null relation shows null)
 
 
@@ -47,7 +47,7 @@ def forget() -> None:
 
 
 def keep(model, field: str) -> None:
-    """Keep `field` of the vocabulary `model` in the copies from now on (a reader shows it)."""
+    """Keep `field` of `model` (a vocabulary, or the reports) in the copies from now on (a reader shows it)."""
     if field not in fields_of(model):  # a slug is always kept
         shown[model].append(field)
         forget()
@@ -59,14 +59,14 @@ def fields_of(model) -> list[str]:
     return ["slug", *shown[model]] if model in NAMED else shown[model]
 
 
-def holds(copy: Copy, model, ids: set) -> bool:
-    """Return whether `copy` (of `model`) holds every row of `ids`."""
+def holds(columns: dict[str, dict], model, ids: set) -> bool:
+    """Return whether `columns` (of a copy of `model`) hold every row of `ids`."""
     fields = fields_of(model)
-    return not fields or ids <= copy.columns[fields[0]].keys()
+    return not fields or ids <= columns[fields[0]].keys()
 
 
 def copies() -> dict[type, Copy]:
-    """Return this process's copies of the vocabularies, read again when the data version has changed."""
+    """Return this process's copies of the vocabularies and reports, read again when the data version has changed."""
     global kept
     state, found = versions.latest(), kept
     if found is not None and found[0] == state:
@@ -147,7 +147,7 @@ def slug_pks(model, slugs: list[str]) -> dict[str, int]:
     """
     if past.is_past(past.twin(model)):
         return slugs_and_pks(past.twin(model), slugs)  # a slug is looked up as it was at the moment read
-    pks = copies()[model].pks if model in shown else None
+    pks = copies()[model].pks if model in NAMED else None
     if pks is None:
         return slugs_and_pks(model, slugs)
     return {slug: pks[slug] for slug in slugs if slug in pks}

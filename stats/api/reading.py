@@ -99,38 +99,46 @@ class ValuesReader:
         if not kept:
             return represent(rows)
         copies = vocabularies.copies()
+        # The columns this request shows rows from: another thread may replace a copy's columns meanwhile.
+        columns = {model: copies[model].columns for _relation, model, _field in kept}
         try:
-            return represent(rows, *[copies[model].columns[field] for _relation, model, field in kept])
+            return represent(rows, *[columns[model][field] for _relation, model, field in kept])
         except KeyError:
-            included = self.include(rows, names, kept, copies, alias)
-            if not included:
+            if not self.include(rows, names, kept, copies, columns, alias):
                 raise  # not a row the copies lack
-            return represent(
-                rows, *[included.get(model, copies[model].columns)[field] for _relation, model, field in kept]
-            )
+            return represent(rows, *[columns[model][field] for _relation, model, field in kept])
 
-    def include(self, rows: list[tuple], names: tuple[str, ...], kept: list, copies: dict, alias: str) -> dict:
-        """Return the columns of each copy that lacked rows these `rows` show, with them read from `alias`: nearest
-        relations first, since a report read now names the publisher to show."""
+    def include(self, rows: list[tuple], names: tuple[str, ...], kept: list, copies: dict, columns: dict,
+                alias: str) -> bool:
+        """Put in `columns` ({model: a copy's columns}) the rows these `rows` show that they lack, read from `alias`
+        and kept in the copies; return whether any was lacking. A relation through a copy (a report's publisher)
+        leads to rows only once that copy holds the rows it passes through: the tables are read again until none
+        lacks a row, or every relation has been followed to its end."""
         position = positions(names)
-        included = {}
 
         def id_at(relation: str, row: tuple):
             if relation in position:
                 return row[position[relation]]
             parent, model, field = self.kept[relation]
-            return included.get(model, copies[model].columns)[field].get(id_at(parent, row))
+            return columns[model][field].get(id_at(parent, row))
 
-        # A table after those its relations pass through (the sources after the reports naming their publishers).
+        # Usually one round: a table after those its relations pass through (the sources after the reports).
         models = sorted(
             {model for _relation, model, _field in kept},
             key=lambda model: max(relation.count("__") for relation, of, _field in kept if of is model),
         )
-        for model in models:
-            ids = {id_at(relation, row) for row in rows for relation, of, _field in kept if of is model}
-            if not vocabularies.holds(copies[model], model, ids):  # added since it was read, or too large to copy
-                included[model] = vocabularies.include(copies[model], model, ids, alias)
-        return included
+        lacked = False
+        # Each round finds the rows one copy further along every relation: as many rounds as the longest relation.
+        for _round in range(1 + max(relation.count("__") for relation, _model, _field in kept)):
+            lacking = False
+            for model in models:
+                ids = {id_at(relation, row) for row in rows for relation, of, _field in kept if of is model}
+                if not vocabularies.holds(columns[model], model, ids):  # added since it was read, or too many to copy
+                    columns[model] = vocabularies.include(copies[model], model, ids, alias)
+                    lacking = lacked = True
+            if not lacking:
+                break
+        return lacked
 
     def representation(self, names: tuple[str, ...], text_times: bool = False) -> tuple:
         """Return the function making the representation of rows of the columns `names`, written out once for them,
@@ -139,7 +147,8 @@ class ValuesReader:
 
         What a loop over the fields would do for every value of every row is decided here, once: the function is
         one list comprehension of one dict display, `{"id": row[0], "party": kept_1[row[2]], …, "citation":
-        compute_7(kept_4[row[17]], …)}`, which runs in half the time of the loop.
+        compute_7(kept_4[row[17]], …, kept_9[kept_8[row[5]]])}` (the name of the report's publisher), which runs in
+        half the time of the loop.
         """
         found = self.representations.get((names, text_times))
         if found is not None:

@@ -81,7 +81,8 @@ def copies() -> dict[type, Copy]:
 
 
 def read_copies(alias: str) -> dict[type, Copy]:
-    """Return a copy of every vocabulary, read by one query (up to one row more than KEPT_ROWS of each)."""
+    """Return a copy of every vocabulary and of the reports, read by one query (up to one row more than KEPT_ROWS of
+    each)."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     # One place per field; where a table lacks it, a null of its type (PostgreSQL's UNION needs one type).
@@ -109,7 +110,7 @@ def read_copies(alias: str) -> dict[type, Copy]:
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts))
             rows = cursor.fetchall()
-    fresh = {model: Copy({} if model in NAMED else None, {}) for model in MODELS}
+    fresh = {model: Copy(None, {}) for model in MODELS}  # the reports while no reader shows them: nothing to keep
     for number, model in enumerate(copied):
         own = [row[1:] for row in rows if row[0] == number]
         if len(own) > KEPT_ROWS:

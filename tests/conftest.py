@@ -66,7 +66,8 @@ def empty_cache():
 @pytest.fixture
 def redis_url():
     require_service("Redis", "127.0.0.1", 6379)
-    return "redis://127.0.0.1:6379/15"
+    # Database 15 unless CONFLICTDATA_TEST_REDIS_DB names another (suites run side by side flush their own).
+    return f"redis://127.0.0.1:6379/{os.environ.get('CONFLICTDATA_TEST_REDIS_DB', '15')}"
 
 
 @pytest.fixture

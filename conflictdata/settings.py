@@ -86,13 +86,14 @@ AUTHENTICATION_BACKENDS = [
 # username from every network together (stats/signin.py):
 # - 5 failures for one username from one network lock that network out of that username;
 # - 20 failures for one username from anywhere lock the username out of every network it has not signed in from in
-#   the last 90 days. A guesser rotating through networks gets 20 guesses, not 5 per network; the count is 4 times
-#   the network's so that a few mistyped passwords, or another network's guesser, do not lock a curator out at
-#   once, and it spares the networks a curator signs in from, so that a stranger cannot lock them out of those.
+#   the last 90 days. A guesser rotating through networks gets 20 guesses in all, not 5 from each; the count is 4
+#   times the network's so that a few mistyped passwords, or one network's guesser, lock no one out, and it spares
+#   the networks a curator signs in from, so that a stranger cannot lock them out of those.
 # A lockout lasts 15 minutes from the failure that set it: failures while locked out are not counted (a lockout a
-# guesser could prolong for ever would be a denial of service), and 15 minutes bound both a guesser (20 guesses a
-# quarter of an hour per username, 5 per network: under 2,000 a day) and what a denial costs a curator (a wait, not
-# an hour; `manage.py axes_reset_username` lifts it at once).
+# guesser could prolong for ever would be a denial of service), and 15 minutes bound both a guesser (20 guesses per
+# username in any 15 minutes, under 2,000 a day; a burst passes a few more, as many as the requests served at once)
+# and what a stranger's guessing costs a curator on a new network (a wait, not an hour;
+# `manage.py axes_reset_username` lifts it at once).
 SIGN_IN_FAILURES_PER_NETWORK = 5
 SIGN_IN_FAILURES_PER_USERNAME = 20
 AXES_FAILURE_LIMIT = "stats.signin.failure_limit"

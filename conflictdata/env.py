@@ -156,3 +156,15 @@ def env_public_url(name: str) -> str | None:
         raise ImproperlyConfigured(f"{name} must be the service's address, like https://conflictdata.example.org "
                                    f"(a scheme and a host, a port if any, no path); got {raw!r}.")
     return raw
+
+
+def env_prefix(name: str, default: int, *, bits: int) -> int:
+    """Return the network prefix length in variable `name`: a whole number from 1 to `bits` (32 or 128)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= bits:
+        raise ImproperlyConfigured(
+            f"{name} must be a prefix length, a whole number from 1 to {bits} (like {default}); got {raw!r}."
+        )
+    return int(raw)

@@ -1,5 +1,6 @@
 """Settings for conflictdata, read from the environment only (see README: Configuration)."""
 
+import datetime
 from pathlib import Path
 
 from conflictdata.env import (
@@ -7,6 +8,7 @@ from conflictdata.env import (
     env_database,
     env_database_url,
     env_networks,
+    env_prefix,
     env_public_url,
     env_rate,
     env_redis_url,
@@ -79,13 +81,27 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Five failed sign-ins from one address for one username lock that pair out for an hour, counted in the database
-# (shared by every process and host). The address is the client's as stats.proxies finds it (TRUSTED_PROXIES).
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+# Failed sign-ins are counted in the database (shared by every process and host), for each username from each client
+# network (stats.proxies.client_key: an IPv6 client by its /64, behind TRUSTED_PROXIES the forwarded one) and for each
+# username from every network together (stats/signin.py):
+# - 5 failures for one username from one network lock that network out of that username;
+# - 20 failures for one username from anywhere lock the username out of every network it has not signed in from in
+#   the last 90 days. A guesser rotating through networks gets 20 guesses in all, not 5 from each; the count is 4
+#   times the network's so that a few mistyped passwords, or one network's guesser, lock no one out, and it spares
+#   the networks a curator signs in from, so that a stranger cannot lock them out of those.
+# A lockout lasts 15 minutes from the failure that set it: failures while locked out are not counted (a lockout a
+# guesser could prolong for ever would be a denial of service), and 15 minutes bound both a guesser (20 guesses per
+# username in any 15 minutes, under 2,000 a day; a burst passes a few more, as many as the requests served at once)
+# and what a stranger's guessing costs a curator on a new network (a wait, not an hour;
+# `manage.py axes_reset_username` lifts it at once).
+SIGN_IN_FAILURES_PER_NETWORK = 5
+SIGN_IN_FAILURES_PER_USERNAME = 20
+AXES_FAILURE_LIMIT = "stats.signin.failure_limit"
+AXES_LOCKOUT_PARAMETERS = "stats.signin.lockout_parameters"
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "stats.proxies.client_address"
+AXES_CLIENT_IP_CALLABLE = "stats.proxies.client_key"
 
 # Logs go to standard output: in production one JSON object per line (a line per request from
 # conflictdata.requests), in development plain text.
@@ -257,6 +273,10 @@ PUBLIC_URL = env_public_url("PUBLIC_URL")
 # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); none by default, and then the
 # connecting address is the client's (stats/proxies.py, README: Deployment).
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+# The network the rate limits and the sign-in limit count a client by (stats.proxies.client_key): an IPv6 client by
+# its /64, which one home or one server gets whole and may take any address of; an IPv4 client by its address.
+IPV6_CLIENT_PREFIX = env_prefix("IPV6_CLIENT_PREFIX", 64, bits=128)
+IPV4_CLIENT_PREFIX = env_prefix("IPV4_CLIENT_PREFIX", 32, bits=32)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "conflictdata API",

@@ -40,3 +40,15 @@ def test_each_request_is_one_json_line_with_method_path_status_duration_and_user
     ]
     assert all(line["level"] == "INFO" and line["duration_ms"] >= 0 for line in lines)
     assert lines[1]["message"] == "GET /api/v1/figures/ 200"
+
+
+def test_the_request_log_writes_the_clients_whole_address_not_the_network_it_is_counted_by(
+    client, settings, request_records,
+):
+    import ipaddress
+
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
+    client.get("/api/v1/categories/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="[2a00:1450:4001:81c::7]:5678")
+    client.get("/api/v1/categories/", REMOTE_ADDR="2a00:1450:4001:81c::8")
+    lines = [json.loads(JSONFormatter().format(record)) for record in request_records]
+    assert [line["client"] for line in lines] == ["2a00:1450:4001:81c::7", "2a00:1450:4001:81c::8"]

@@ -44,6 +44,7 @@ def test_it_starts_in_debug_without_a_secret_key():
         ("DATABASE_URL", "not a url"),
         ("REDIS_URL", "localhost:6379"),
         ("DJANGO_ALLOWED_HOSTS", "https://api.example.org/"),
+        ("IPV6_CLIENT_PREFIX", "/64"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(variable, value):

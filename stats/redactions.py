@@ -45,12 +45,15 @@ def revision_redact(*, model: type, revision: int, fields: list[str], reason: st
                     user: AbstractBaseUser) -> Redaction:
     """Redact `fields` of revision `revision` of a `model` row (see the module's docstring); return the record.
 
-    Raise ValidationError when the reason is missing, a field is not one of the model's free text, or every field
-    chosen is empty in that revision.
+    Raise ValidationError when the reason is missing or too long, a field is not one of the model's free text, or
+    every field chosen is empty in that revision.
     """
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError({"reason": [REASON_MISSING]})
+    longest = Redaction._meta.get_field("reason").max_length
+    if len(reason) > longest:
+        raise ValidationError({"reason": [f"Give the reason in at most {longest} characters."]})
     unknown = sorted(set(fields) - set(REDACTABLE.get(model, [])))
     if unknown or not fields:
         allowed = ", ".join(REDACTABLE.get(model, [])) or "none"

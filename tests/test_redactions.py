@@ -73,6 +73,7 @@ def past_reads(story) -> dict[str, str]:
             f"/api/v1/figures/{pk}/?as_recorded={moment}",
             f"/api/v1/figures/?ordering=id&as_recorded={moment}",
             f"/api/v1/figures/export/?ordering=id&as_recorded={moment}",
+            f"/api/v1/figures/latest/?as_of=2024-12-31&as_recorded={moment}",
             f"/figures/{pk}/?as_recorded={moment}",
         ]
     client, answers = APIClient(), {}
@@ -186,12 +187,14 @@ def test_a_redacted_report_title_is_gone_from_past_citations(redactor):
     assert Report.objects.get().title == redacted()
 
 
-@pytest.mark.parametrize("reason", ["", "   \n "])
-def test_a_redaction_requires_a_reason(story, redactor, reason):
+@pytest.mark.parametrize(("reason", "message"), [
+    ("", REASON_MISSING), ("   \n ", REASON_MISSING), ("x" * 201, "Give the reason in at most 200 characters."),
+])
+def test_a_redaction_requires_a_reason(story, redactor, reason, message):
     with pytest.raises(ValidationError) as refused:
         revision_redact(model=Figure, revision=story["revisions"][0].history_id, fields=["notes"], reason=reason,
                         user=redactor)
-    assert refused.value.message_dict == {"reason": [REASON_MISSING]}
+    assert refused.value.message_dict == {"reason": [message]}
     assert Redaction.objects.count() == 0
     assert Figure.history.get(history_id=story["revisions"][0].history_id).notes == PRIVATE
 

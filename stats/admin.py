@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -14,7 +14,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from stats import versions
 from stats.importing import ImportRefused, decoded, figures_import
-from stats.models import DUPLICATE_CLAIM_MESSAGE, Category, Conflict, Dataset, Figure, Party, Report, Source
+from stats.models import DUPLICATE_CLAIM_MESSAGE, Category, Conflict, Dataset, Figure, Party, Redaction, Report, Source
+from stats.redactions import REASON_MISSING, REDACTABLE, revision_redact
 from stats.services import figures_touch
 
 
@@ -61,6 +62,94 @@ class CuratedAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         if change:
             figures_touch(changed=obj)
+
+    def get_urls(self):
+        urls = super().get_urls()
+        if self.model not in REDACTABLE:
+            return urls
+        name = f"{self.model._meta.app_label}_{self.model._meta.model_name}_redact"
+        redact = path("<int:object_id>/history/<int:revision>/redact/", self.admin_site.admin_view(self.redact_view),
+                      name=name)
+        return [redact, *urls]
+
+    def get_history_list_display(self, request):
+        shown = list(super().get_history_list_display(request))
+        if self.model in REDACTABLE and request.user.has_perm("stats.redact_revision"):
+            shown.append("redact")
+        return shown
+
+    def redact(self, record):
+        """The history page's link to redact a revision's text (for those who may)."""
+        url = reverse(f"admin:stats_{self.model._meta.model_name}_redact", args=[record.id, record.history_id])
+        return format_html('<a href="{}">Redact its text…</a>', url)
+
+    def redact_view(self, request, object_id: int, revision: int):
+        """Redact the text of one revision, giving a reason (stats/redactions.py), for users with `redact_revision`."""
+        if not request.user.has_perm("stats.redact_revision"):
+            raise PermissionDenied
+        record = get_object_or_404(self.model.history.model, id=object_id, history_id=revision)
+        texts = [(name, getattr(record, name)) for name in REDACTABLE[self.model]]
+        form = RedactionForm(request.POST or None, texts=texts)
+        if request.method == "POST" and form.is_valid():
+            try:
+                redaction = revision_redact(model=self.model, revision=revision, fields=form.cleaned_data["texts"],
+                                            reason=form.cleaned_data["reason"], user=request.user)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(request, f"Redacted {', '.join(redaction.fields)} in {len(redaction.revisions)} "
+                                          f"revision(s) of {self.model._meta.verbose_name} {object_id}.")
+                return redirect(f"admin:stats_{self.model._meta.model_name}_history", object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Redact a revision of {self.model._meta.verbose_name} {object_id}",
+            "form": form, "record": record, "texts": texts, "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/stats/redact.html", context)
+
+
+class RedactionForm(forms.Form):
+    texts = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple, label="Text to redact",
+        help_text="Each field chosen is redacted in this revision and in the revisions next to it that carry the "
+                  "same words; empty fields stay empty.",
+    )
+    reason = forms.CharField(
+        max_length=200, error_messages={"required": REASON_MISSING},
+        help_text="Public: the text becomes “Redacted on <today>: <reason>”. Say why, without repeating what is "
+                  "taken back.",
+    )
+
+    def __init__(self, *args, texts: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        held = [name for name, words in texts if words]
+        self.fields["texts"].choices = [(name, name) for name in held]
+        self.fields["texts"].initial = held
+
+
+@admin.register(Redaction)
+class RedactionAdmin(admin.ModelAdmin):
+    """The record of every redaction, for curators to read: made only through a revision's history page."""
+
+    list_display = ["redacted_at", "redacted_by", "model", "object_history", "revision", "fields", "reason"]
+    list_filter = ["model", ("redacted_by", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["redacted_by"]
+    search_fields = ["reason"]
+    date_hierarchy = "redacted_at"
+
+    @admin.display(description="row")
+    def object_history(self, redaction):
+        url = reverse(f"admin:stats_{redaction.model}_history", args=[redaction.object_id])
+        return format_html('<a href="{}">{} {}</a>', url, redaction.model, redaction.object_id)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Conflict)

@@ -3,6 +3,7 @@
 import calendar
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -16,8 +17,8 @@ from stats.past import make_twins
 from stats.querysets import FigureQuerySet
 
 __all__ = [
-    "MAX_COUNT", "Category", "Conflict", "DataVersion", "DataVersionCounter", "Dataset", "Figure", "Party", "Report",
-    "Source",
+    "MAX_COUNT", "Category", "Conflict", "DataVersion", "DataVersionCounter", "Dataset", "Figure", "Party", "Redaction",
+    "Report", "Source",
 ]
 
 class RevisionSpan(models.Model):
@@ -597,6 +598,8 @@ class DataVersionCounter(models.Model):
     """The data version now: one row, which every committed write increases by one (stats/versions.py)."""
 
     number = models.BigIntegerField(default=0)
+    # How many redactions were made: past answers' ETags and cache keys name it, since a redaction changes the past.
+    redactions = models.BigIntegerField(db_default=0)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="dataversioncounter_one_row")]
@@ -616,6 +619,28 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"data version {self.number}, committed at {self.committed_at:%Y-%m-%dT%H:%M:%S.%fZ}"
+
+
+class Redaction(models.Model):
+    """A curator's redaction of the text of a revision (stats/redactions.py): who, when, why, and which revisions."""
+
+    model = models.CharField(max_length=20, help_text="The model of the row whose revision was redacted.")
+    object_id = models.BigIntegerField(help_text="The id of the row whose revision was redacted.")
+    revision = models.BigIntegerField(help_text="The revision chosen (its history_id in the revision table).")
+    fields = models.JSONField(help_text="The text fields redacted.")
+    revisions = models.JSONField(help_text="Every revision whose text was redacted: the one chosen and those that "
+                                           "carried its words unchanged.")
+    reason = models.CharField(max_length=200, help_text="Why; it replaces the text, so it is public.")
+    redacted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    redacted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-redacted_at", "-id"]
+        default_permissions = ["view"]  # a redaction is made by revision_redact(), never added or edited by hand
+        permissions = [("redact_revision", "Can redact the text of a revision")]
+
+    def __str__(self):
+        return f"{self.model} {self.object_id}, revision {self.revision}, redacted {self.redacted_at:%Y-%m-%d}"
 
 
 # The same models as the data stood at a moment (`as_recorded`): read-only twins over views of the revision tables.

@@ -167,15 +167,15 @@ def connect() -> None:
 
 
 def begin_request(**kwargs) -> None:
-    state.in_request, state.latest = True, None
+    state.in_request, state.latest, state.redactions = True, None, None
 
 
 def end_request(**kwargs) -> None:
-    state.in_request, state.latest = False, None
+    state.in_request, state.latest, state.redactions = False, None, None
 
 
 def forget_latest() -> None:
-    state.latest = None
+    state.latest = state.redactions = None
 
 
 def current(using: str | None = None) -> int:
@@ -208,6 +208,40 @@ def latest(using: str | None = None) -> tuple[int, object]:
     if in_request and state.latest is None:
         state.latest = (alias, found)
     return found
+
+
+def redactions() -> int:
+    """Return how many redactions were made (stats/redactions.py): what, besides its version and moment, names an
+    answer about the past, which changes only by a redaction. Read once per request, as `latest()` is."""
+    in_request = getattr(state, "in_request", False)
+    if in_request and getattr(state, "redactions", None) is not None:
+        return state.redactions
+    connection = connections[router.db_for_read(apps.get_model("stats", "Figure"))]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote('redactions')} FROM {quote(COUNTER)} WHERE {quote('id')} = 1")
+        row = cursor.fetchone()
+    found = row[0] if row else 0
+    if in_request:
+        state.redactions = found
+    return found
+
+
+def count_redaction(alias: str) -> None:
+    """Increase the redaction counter, inside a recorded write, which then takes a version (the revisions it redacts
+    are written without a revision of their own)."""
+    if not depth():
+        raise RuntimeError("A redaction is counted inside a recorded write.")
+    state.wrote = True
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    redactions = quote("redactions")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(COUNTER)} ({quote('id')}, {quote('number')}, {redactions}) VALUES (1, 0, 1) "
+            f"ON CONFLICT ({quote('id')}) DO UPDATE SET {redactions} = {quote(COUNTER)}.{redactions} + 1"
+        )
+    forget_latest()
 
 
 def remembered(find, *question):
@@ -252,11 +286,12 @@ def committed_time(value) -> datetime.datetime | None:
 
 
 def state_key() -> str:
-    """Return what names the state of the data a request reads: the version now, or a past moment's."""
+    """Return what names the state of the data a request reads: the version now, or a past moment's and how many
+    redactions were made (a redaction changes the past; any other write makes a new version)."""
     moment = past.moment()
     if moment is None:
         return str(current())
-    return f"{at(moment)[0]}@{moment.isoformat()}"
+    return f"{at(moment)[0]}@{moment.isoformat()}#{redactions()}"
 
 
 @recorded  # its revisions' spans are ended as the write commits

@@ -20,8 +20,10 @@ PAGED_ACTIONS = {"list", "latest", "deleted"}
 PAST_ACTIONS = {"list", "retrieve", "export", "latest", "series", "compare", "datapackage"}
 # The reads whose figures may carry `citation_retrieved` (`cite=retrieved`).
 CITING_ACTIONS = {"list", "retrieve", "latest"}
-# An answer about a moment older than this cannot change any more: every write committed before it has been seen.
+# An answer about a moment older than this changes only by a redaction: every write committed before it has been seen.
 SETTLED = datetime.timedelta(minutes=1)
+# How long a cache may keep a settled past answer: a redaction (stats/redactions.py) reaches every cache within it.
+PAST_MAX_AGE = 24 * 3600
 
 
 def etag_for(*parts) -> str:
@@ -112,9 +114,12 @@ class ConditionalMixin:
 
     @property
     def data_version(self) -> str:
-        """The data version, the base of list ETags and remembered counts (a past moment's includes it)."""
+        """The data version, the base of list ETags and remembered counts (a past moment's includes it, and how many
+        redactions were made: the one change a past answer can see)."""
         moment = getattr(self, "moment", None)
-        return str(self.version[0]) if moment is None else f"{self.version[0]}@{moment.isoformat()}"
+        if moment is None:
+            return str(self.version[0])
+        return f"{self.version[0]}@{moment.isoformat()}#{versions.redactions()}"
 
     def list_etag(self, request) -> str:
         return etag_for(self.data_version, request.get_full_path(), request.accepted_media_type)
@@ -180,8 +185,9 @@ class ConditionalMixin:
         return response
 
     def say_which_state(self, response) -> None:
-        """Name the data version the answer shows, and let an answer about a settled past moment be kept for ever."""
+        """Name the data version the answer shows, and let an answer about a settled past moment be kept for a day
+        (not for ever: a redaction changes it)."""
         response["X-Data-Version"] = str(self.version[0])
         moment = getattr(self, "moment", None)
         if moment is not None and timezone.now() - moment > SETTLED:
-            response["Cache-Control"] = "public, max-age=31536000, immutable"
+            response["Cache-Control"] = f"public, max-age={PAST_MAX_AGE}"

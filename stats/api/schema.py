@@ -41,8 +41,8 @@ AS_RECORDED = OpenApiParameter(
     "as_recorded", OpenApiTypes.DATETIME,
     description="Read the data as it stood at this moment (ISO 8601, e.g. `2025-03-03T10:00:00Z`): the figures that "
     "existed then, with the values, names and relations they had then. The answer's `X-Data-Version` names that "
-    "state; an answer about a moment more than a minute ago never changes (it is sent cacheable for a year). A moment "
-    "in the future is a 400.",
+    "state; an answer about a moment more than a minute ago changes only when a curator redacts a revision's text "
+    "(it is sent cacheable for a day). A moment in the future is a 400.",
 )
 CITE = OpenApiParameter(
     "cite", str, enum=["retrieved"],

@@ -273,7 +273,8 @@ class FigureViewSet(ClaimsViewSet):
     @extend_schema(
         summary="Every revision of a figure",
         description="Who changed the figure, when, and each field's old and new value, newest first (also for a "
-        "figure since deleted). Curators' usernames are public, as on a wiki.",
+        "figure since deleted). Curators' usernames are public, as on a wiki. Text a curator has redacted (personal "
+        "data, say) reads \"Redacted on <day>: <reason>\", in every revision that carried it.",
         responses={200: analysis.RevisionSerializer(many=True)},
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)

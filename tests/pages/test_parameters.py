@@ -169,3 +169,13 @@ def test_search_refuses_nul_and_overlong_text_before_the_database(client, claims
 def test_a_figure_number_no_database_holds_is_a_404(client, claims):
     for pk in ("0", "9223372036854775808", "99999999999999999999999999"):
         assert client.get(f"/figures/{pk}/").status_code == 404, pk
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00Z", "0001-01-01", "1970-01-01T00:00:00+14:00"])
+def test_a_moment_before_any_data_reads_an_empty_past(client, claims, moment):
+    home = client.get("/", {"as_recorded": moment})
+    assert home.status_code == 200
+    assert "You are reading the data as recorded on" in home.content.decode()
+    for path in ("/conflicts/russia-ukraine/", QUANTITY, EMBED, *CHARTS):
+        assert client.get(path, {"as_recorded": moment, "as_of": "2024-12-12"}).status_code == 404, path
+    assert client.get("/search/", {"q": "economist", "as_recorded": moment}).status_code == 200

@@ -86,8 +86,9 @@ def refused_characters(value: str) -> str | None:
 
 def parameters(request, names: list[str]) -> dict:
     """Return the address's values of `names`: several values of a checkbox joined by commas, as the API writes
-    them; empty ones left out (a form sends its empty fields). Raise BadQuery for a value with a control character or
-    another parameter given twice, as the API does. Other parameters (a link's tracking tags) are ignored."""
+    them; empty ones left out (a form sends its empty fields). Raise BadQuery, as the API would, for a value with a
+    control character and for any other parameter given twice. Other parameters (a link's tracking tags) are
+    ignored."""
     found, errors = {}, {}
     for name in names:
         given = request.GET.getlist(name)

@@ -63,7 +63,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag and 304 for pages without a data version of their own (API root, schema, docs, home).
-    "django.middleware.http.ConditionalGetMiddleware",
+    # (a 304 keeps the Content-Security-Policy its page was given: the embed's lets other sites frame it)
+    "stats.middleware.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -12,6 +12,7 @@ from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import JsonResponse
+from django.middleware import http
 
 from stats.api.errors import json_not_found, json_server_error
 from stats.logs import logger
@@ -137,6 +138,22 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                 response[header] = policy
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # as django-csp: too late for one now
         return response
+
+
+class ConditionalGetMiddleware(http.ConditionalGetMiddleware):
+    """Django's ETag and 304, the 304 keeping the policy its page was given. A browser takes a 304's headers for those
+    of the copy it keeps: an embed's 304 with the policy of settings (frame-ancestors 'none') made the browser refuse
+    the chart framed in another site as soon as it checked its copy again."""
+
+    KEPT = (*POLICY_CHANGES, "_csp_exempt", "_csp_exempt_ro", "xframe_options_exempt")
+
+    def process_response(self, request, response):
+        answered = super().process_response(request, response)
+        if answered is not response:
+            for name in self.KEPT:
+                if hasattr(response, name):
+                    setattr(answered, name, getattr(response, name))
+        return answered
 
 
 @functools.cache

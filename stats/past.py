@@ -16,6 +16,7 @@ the span of each row's previous revision (an index probe per revision written).
 
 import contextvars
 import datetime
+import re
 from contextlib import contextmanager
 
 from django.db import connections, models, router
@@ -51,11 +52,20 @@ HISTORY_INDEXES = {
 }
 
 
+# The times `as_recorded` takes, whole: a day, then optionally a time of day (to the microsecond) and an offset.
+# Python's own parser takes more than it should (anything after `Z\x00`, any character between the day and the time,
+# digits past the microsecond), so a value is matched whole before it is parsed: nothing is dropped from it.
+MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?", re.ASCII
+)
+
+
 def parse_moment(text: str) -> datetime.datetime:
     """Return the moment `as_recorded` names (an ISO 8601 time; without an offset, UTC), or raise ValueError saying
     what is wrong."""
+    text = text.strip(" ")  # spaces only: a control character is part of the value, hence wrong
     try:
-        at = parse_datetime(text.strip())
+        at = parse_datetime(text) if MOMENT.fullmatch(text) else None
     except ValueError:
         at = None
     if at is None:

@@ -26,6 +26,11 @@ INK, GRID, MUTED = "#222222", "#dddddd", "#555555"
 JOIN_DAYS = 45
 # A band is drawn through at most this many of its points.
 BAND_POINTS = 200
+# Every text in a chart is plain text, drawn as written: curators' names hold `$`, `\\`, `_`, `^` and braces, which
+# matplotlib would otherwise read as mathematics (`$…$`) or hand to LaTeX. The process's default, so that a drawing in
+# another thread leaving its rc_context cannot put mathematics back under this one; and each drawing's own.
+PLAIN_TEXT = {"text.usetex": False, "text.parse_math": False}
+matplotlib.rcParams.update(PLAIN_TEXT)
 
 
 @dataclass
@@ -79,12 +84,14 @@ def thousands(value, _position=None) -> str:
     return f"{value:,.0f}"
 
 
+@matplotlib.rc_context(PLAIN_TEXT)
 def draw(lines: list[Line], *, size: str, marked: datetime.date | None, title: str = "", credits: str = "") -> Figure:
     """Return the chart: every line over time, bands shaded, single claims as points, the `marked` day dashed."""
     width, height = SIZES[size]
     figure = Figure(figsize=(width, height), dpi=100, facecolor="white")
     axes = figure.add_subplot()
     small = size == "narrow"
+    handles = []  # each line's first segment, named in the legend (whatever its label, even one starting with `_`)
     for line in lines:
         sparse = len(line.points) < 60  # few claims: show where each one is
         for index, points in enumerate(segments(line.points)):
@@ -98,11 +105,13 @@ def draw(lines: list[Line], *, size: str, marked: datetime.date | None, title: s
                                       linewidth=0)
                 else:
                     axes.vlines(days, lows, highs, color=line.colour, linewidth=2.5, alpha=0.45)
-            axes.plot(
+            [plotted] = axes.plot(
                 days, [point["value"] for point in points], color=line.colour, linewidth=1.8,
                 marker=line.marker if sparse or len(days) == 1 else None, markersize=4 if small else 5,
                 linestyle=(0, line.dashes) if line.dashes else "-", label=line.label if index == 0 else "_nolegend_",
             )
+            if index == 0:
+                handles.append(plotted)
     if marked is not None:
         axes.axvline(marked, color=MUTED, linestyle=(0, (4, 3)), linewidth=1)
         axes.annotate(
@@ -126,7 +135,8 @@ def draw(lines: list[Line], *, size: str, marked: datetime.date | None, title: s
         figure.suptitle(title, x=0.02, ha="left", fontsize=14, fontweight="bold", color=INK)
     if size == "article":
         legend = axes.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False, fontsize=8.5, labelcolor=INK,
+            handles, [handle.get_label() for handle in handles], loc="upper center", bbox_to_anchor=(0.5, -0.1),
+            ncol=2, frameon=False, fontsize=8.5, labelcolor=INK,
         )
         legend.set_in_layout(True)
         figure.text(0.02, 0.01, "\n".join(textwrap.wrap(credits, 150)), fontsize=7.5, color=MUTED, va="bottom")
@@ -136,6 +146,7 @@ def draw(lines: list[Line], *, size: str, marked: datetime.date | None, title: s
     return figure
 
 
+@matplotlib.rc_context(PLAIN_TEXT)  # the tick labels are made as the figure is drawn
 def png(figure: Figure) -> bytes:
     out = io.BytesIO()
     with few_days_quietly():
@@ -143,6 +154,7 @@ def png(figure: Figure) -> bytes:
     return out.getvalue()
 
 
+@matplotlib.rc_context(PLAIN_TEXT)
 def svg(figure: Figure) -> str:
     out = io.StringIO()
     with few_days_quietly(), matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "conflictdata"}):

@@ -1,5 +1,7 @@
 """Pages for people: thin views that read through the API's paths and hand the result to a template."""
 
+import datetime
+import unicodedata
 from functools import cache, wraps
 from pathlib import Path
 from urllib.parse import urlencode
@@ -8,21 +10,21 @@ import markdown
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
+from rest_framework import serializers
 
 from stats import past
 from stats.api import analysis
-from stats.api.filters import MAX_QUERY_LENGTH
+from stats.api.filters import MAX_QUERY_LENGTH, WordsField
 from stats.citations import LICENCE_WORDS, format_day
 from stats.models import Category, Conflict, Dataset, Figure, Party, Source
 from stats.pages import charts
 from stats.pages.queries import chart_lines, narrowed, quantities, remembered
-from stats.search import search_words
 
 # The pages' own policy: styles from the stylesheet only (no inline style), on top of the service's (settings.py).
 PAGE_POLICY = {"style-src": ["'self'"]}
@@ -34,7 +36,10 @@ def as_recorded(view):
 
     @wraps(view)
     def reading(request, *args, **kwargs):
-        raw = request.GET.get("as_recorded", "").strip()
+        try:
+            raw = parameters(request, ["as_recorded"]).get("as_recorded", "").strip()
+        except BadQuery as bad:
+            return bad_request(request, bad.errors, request.path)
         if not raw:
             return view(request, *args, **kwargs)
         try:
@@ -65,20 +70,75 @@ def bad_request(request, errors: dict, back: str):
     return render(request, "pages/400.html", {"errors": errors, "back": back}, status=400)
 
 
+# The one parameter a page's form may repeat (its checkboxes); the API takes it once, comma-separated.
+REPEATABLE = {"claimed_by"}
+
+
+def refused_characters(value: str) -> str | None:
+    """Return why `value` cannot be a parameter's value, if it holds NUL or another control character (C0, DEL, C1):
+    no page, chart or database reads them, and a time or a day with one in it is not one (the API refuses NUL)."""
+    if "\x00" in value:
+        return "NUL characters are not allowed."
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        return "Control characters are not allowed."
+    return None
+
+
 def parameters(request, names: list[str]) -> dict:
-    """Return the address's values of `names`: several values of one name (checkboxes) joined by commas, as the API
-    writes them; empty ones left out. Other parameters (a link's tracking tags) are ignored."""
-    found = {}
+    """Return the address's values of `names`: several values of a checkbox joined by commas, as the API writes
+    them; empty ones left out (a form sends its empty fields). Raise BadQuery, as the API would, for a value with a
+    control character and for any other parameter given twice. Other parameters (a link's tracking tags) are
+    ignored."""
+    found, errors = {}, {}
     for name in names:
-        values = [value for value in request.GET.getlist(name) if value.strip()]
-        if values:
+        given = request.GET.getlist(name)
+        values = [value for value in given if value.strip(" ")]
+        refused = next((reason for reason in map(refused_characters, given) if reason), None)
+        if refused:
+            errors[name] = [refused]
+        elif len(values) > 1 and name not in REPEATABLE:
+            errors[name] = ["Give this parameter once; separate several values with commas."]
+        elif values:
             found[name] = ",".join(values)
+    if errors:
+        raise BadQuery(errors)
     return found
 
 
 class QuantityQuery(analysis.ClaimsParameters, analysis.PeriodParameters):
     """A quantity page's address: the compare question's `as_of`, `claimed_by` and `independent`, the series'
-    `start` and `end`, with the API's own rules and messages."""
+    `start` and `end`, with the API's own rules and messages; and its days within the days a chart can show."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        given = [name for name in DAYS if name in self.initial_data]
+        if not given:
+            return attrs
+        first, last = drawable_days()
+        errors = {
+            name: [f"Give a day from {first:%Y-%m-%d} (when the earliest conflict began) to {last:%Y-%m-%d} "
+                   "(a year from today)."]
+            for name in given if not first <= attrs[name] <= last
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+# The days of a page's address: each one is drawn (as the dashed line, or the ends of the series).
+DAYS = ["as_of", "start", "end"]
+
+
+def drawable_days() -> tuple[datetime.date, datetime.date]:
+    """Return the first and last day a page may ask about: no figure counts to a day before the earliest conflict
+    began, nor more than a year from today (and matplotlib draws neither the year 1 nor the year 9999)."""
+    today = analysis.today()
+    first = past.twin(Conflict).objects.aggregate(first=Min("started_on"))["first"] or today
+    try:
+        last = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        last = today.replace(year=today.year + 1, day=28)
+    return first, last
 
 
 QUERY_NAMES = ["as_of", "claimed_by", "independent", "start", "end"]
@@ -114,13 +174,15 @@ def home(request):
 @pages
 def search(request):
     """Return the conflicts, parties and sources whose name holds every word of `q`."""
-    q = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    try:
+        q = parameters(request, ["q"]).get("q", "").strip()
+        words = WordsField(max_length=MAX_QUERY_LENGTH, required=False).clean(q)  # the API's `q`, whole
+    except BadQuery as bad:
+        return bad_request(request, bad.errors, reverse("search"))
+    except ValidationError as error:
+        return bad_request(request, {"q": error.messages}, reverse("search"))
     results = {}
-    if q:
-        try:
-            words = search_words(q)
-        except ValidationError as error:
-            return bad_request(request, {"q": error.messages}, reverse("search"))
+    if words:
         for name, model in (("conflicts", Conflict), ("parties", Party), ("sources", Source)):
             condition = Q()
             for word in words:

@@ -3,10 +3,13 @@
 These test the pages, not the queries (tests/pages does that on both databases), so CI runs them on SQLite only.
 """
 
+import contextlib
 import datetime
+import http.server
 import os
 import re
 import shutil
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -220,4 +223,65 @@ def test_from_the_home_page_the_chart_of_russian_soldiers_killed_is_one_click_aw
     labels = {re.sub(r" \((claimed|estimated|confirmed)\)$", "", label) for label in legend(page)}
     assert labels == names
     assert page.locator(".chart-wide svg.chart-svg").is_visible()
+    assert tab.errors == []
+
+
+@contextlib.contextmanager
+def another_site(article: str):
+    """Serve `article` as another site's page would be, at an origin of its own (a server on 127.0.0.1)."""
+
+    class Article(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = article.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Article)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/article/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_embed_code_pasted_into_another_page_makes_one_iframe_with_no_event_attribute(visit, claims):
+    injected = 'Embed test" onload="alert(document.domain)" x="'
+    party = claims["party"]
+    party.name = injected
+    party.save()
+    tab = visit()
+    page = tab.open(f"{QUANTITY}?as_of=2024-11-20&claimed_by=cia,the-economist")
+    page.get_by_role("button", name="Copy embed code").click()
+    page.wait_for_function("() => document.querySelector('button[data-copy=embed-code]').textContent === 'Copied'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    shown = page.locator("#embed-code").evaluate("code => code.textContent")
+    assert copied == shown.strip()
+    for snippet in (copied, shown):
+        with another_site(f"<!doctype html><title>An article</title><p>Our chart:</p>{snippet}") as address:
+            article = tab.context.new_page()
+            dialogs = []
+            article.on("dialog", lambda dialog, seen=dialogs: (seen.append(dialog.message), dialog.dismiss()))
+            article.goto(address)
+            frames = article.locator("iframe")
+            assert frames.count() == 1
+            names = frames.evaluate("frame => frame.getAttributeNames()")
+            assert names == ["src", "title", "width", "height", "loading"]
+            assert frames.get_attribute("title") == f"{injected}: killed (Russian invasion of Ukraine), by claimant"
+            assert frames.get_attribute("src") == (
+                f"{tab.base}/embed/russia-ukraine/russia-armed-forces/killed/?as_of=2024-11-20&"
+                "claimed_by=cia%2Cthe-economist"
+            )
+            # The chart is framed, and its page names the party as written.
+            embedded = article.frame_locator("iframe")
+            embedded.locator("svg.chart-svg").first.wait_for(state="attached")
+            assert embedded.locator("#chart-title").inner_text() == f"{injected}: killed, by claimant: the claims over time"
+            assert dialogs == []
+            article.close()
     assert tab.errors == []

@@ -3,9 +3,11 @@ question and the series of each claimant (series)."""
 
 import datetime
 import hashlib
+import pickle
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from django.conf import settings
 from django.core.cache import cache
 
 from stats import past, versions
@@ -13,6 +15,7 @@ from stats.api import analysis
 from stats.api.filters import FigureFilterSet
 from stats.models import Figure, Source
 from stats.pages import charts
+from stats.pages.drawings import drawing_slot
 
 CHART_SECONDS = 24 * 3600
 
@@ -106,11 +109,28 @@ def chart_lines(conflict, party, category, query: dict) -> list[charts.Line]:
     return charts.styled(lines)
 
 
+def data_state() -> str:
+    """Return what names the data a request reads: the version now, or the version a past moment selects with its
+    commit time, so that every moment between two writes reads, and is remembered as, one state."""
+    moment = past.moment()
+    if moment is None:
+        return versions.state_key()
+    number, committed = versions.at(moment)
+    return f"{number}@{committed.isoformat() if committed is not None else ''}"
+
+
 def remembered(key_parts: tuple, build):
-    """Return `build()`, remembered for as long as the data stays at its current version."""
-    key = "page:" + hashlib.blake2b(repr((versions.state_key(), *key_parts)).encode(), digest_size=16).hexdigest()
+    """Return `build()`, remembered for as long as the data stays at the version it is read at.
+
+    `key_parts` are the normalised question (never the client's own spelling of it). A drawing no one remembered
+    takes a drawing slot first (stats/pages/drawings.py: TooManyDrawings beyond CHART_DRAWINGS_AT_ONCE); one larger
+    than CHART_CACHE_MAX_BYTES is served but not kept.
+    """
+    key = "page:" + hashlib.blake2b(repr((data_state(), *key_parts)).encode(), digest_size=16).hexdigest()
     found = cache.get(key)
     if found is None:
-        found = build()
-        cache.set(key, found, CHART_SECONDS)
+        with drawing_slot():
+            found = build()
+        if len(pickle.dumps(found, pickle.HIGHEST_PROTOCOL)) <= settings.CHART_CACHE_MAX_BYTES:
+            cache.set(key, found, CHART_SECONDS)
     return found

@@ -1,23 +1,20 @@
 """What a chart costs and how many there can be: one drawing per normalised question and data version, nothing the
-client sent drawn into a file, a size cap per cached entry, a cap on drawings at once, long lines thinned."""
+client sent drawn into a file, a size cap per cached entry, a cap on drawings at once, long lines thinned (the health
+probe's warning about Redis without maxmemory: tests/test_deploy.py)."""
 
 import datetime
 import html
 import re
-import subprocess
 import time
-from contextlib import contextmanager
 
 import pytest
 import redis
-from django.test import override_settings
 from django.utils import timezone
 
 from stats import versions
 from stats.pages import charts, drawings
 from tests.factories import FigureFactory
 from tests.pages.test_pages import QUANTITY, claims  # noqa: F401 (a fixture)
-from tests.test_throttling import free_port
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -169,45 +166,3 @@ def test_runs_apart_stay_apart_when_thinned():
     figure = charts.draw(charts.styled([charts.Line(label="Two runs", points=points)]), size="wide", marked=None)
     runs = figure.axes[0].get_lines()
     assert len(runs) == 2 and sum(len(run.get_xdata()) for run in runs) <= 800
-
-
-@contextmanager
-def private_redis(*arguments):
-    """Run a Redis of the test's own on a free port, configured with `arguments` (maxmemory is server-wide)."""
-    port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", *arguments], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(url).ping()
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-@pytest.mark.parametrize(("arguments", "warning"), [
-    ([], "cache: Redis has no maxmemory"),
-    (["--maxmemory", "64mb", "--maxmemory-policy", "noeviction"], "cache: Redis's maxmemory-policy is noeviction"),
-    (["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"], None),
-])
-def test_health_warns_without_failing_when_redis_can_grow_without_bound(client, arguments, warning):
-    with private_redis(*arguments) as url, override_settings(
-        REDIS_URL=url, CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
-    ):
-        response = client.get("/health/")
-    assert response.status_code == 200
-    body = response.json()
-    assert (body["status"], body["checks"]) == ("ok", {"database": "ok", "cache": "ok"})
-    if warning is None:
-        assert "warnings" not in body
-    else:
-        (found,) = body["warnings"]
-        assert found.startswith(warning)

@@ -6,8 +6,11 @@
 Run `make bench` (or `N=… SERVE=api make bench`) first: it leaves that database. Every question is asked once, in
 process (Django's test client, debug off, the cache emptied before each, as a client varying its questions would
 meet it), with the time budget lifted (BUDGET_MS, default 600,000) so that the true cost shows; every endpoint, every
-ordering, text searches, deep pages by number and by cursor, broad analysis, the pages for people. Prints the
-slowest (TOP, default 25) with their status, and writes every timing to $BENCH_DIR/worst-<database>.md.
+ordering, text searches, deep pages by number and by cursor, broad analysis, the pages for people and their chart
+files (PNG and SVG, with every claimant at once, claimant lists, periods, days). Prints the slowest (TOP, default 25)
+with their status and the slowest page or chart file, and writes every timing to $BENCH_DIR/worst-<database>.md.
+On another database (the shipped data: `manage.py load_shipped_data`), CONFLICT=, PARTY= and CATEGORY= name the
+quantity to ask about.
 """
 
 import datetime
@@ -77,6 +80,21 @@ def questions(slugs: dict) -> list[str]:
     ask(f"/conflicts/{conflict}/{party}/{category}/chart.png")
     ask("/figures/1/")
     ask("/search/", q="source")
+    # The pages and chart files a client can vary without end: every claimant at once, claimant lists, periods,
+    # days; each chart file asked as PNG and SVG (the cache is emptied before each: all are drawn).
+    many = ",".join(slugs["claimants"])
+    ask("/about/")
+    ask("/search/", q="the report daily example org source")
+    ask("/search/", q=" ".join(["e"] * 100))
+    ask(f"/conflicts/{conflict}/", claimed_by=many)
+    ask(f"/conflicts/{conflict}/{party}/{category}/", claimed_by=many, as_of="2024-06-01")
+    ask(f"/embed/{conflict}/{party}/{category}/", claimed_by=many)
+    for kind in ("png", "svg"):
+        chart = f"/conflicts/{conflict}/{party}/{category}/chart.{kind}"
+        for params in ({}, {"as_of": "2024-06-01"}, {"claimed_by": many}, {"claimed_by": claimant},
+                       {"independent": "true"}, {"start": "2024-01-01", "end": "2024-03-01"},
+                       {"start": "2000-01-01", "end": "2100-01-01"}, {"claimed_by": many, "start": "2024-02-01"}):
+            ask(chart, **params)
     # The past: as the data stood a month ago (make bench gives it one: bench/dataset.py).
     month_ago = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)).isoformat()
     for path, params in [
@@ -87,6 +105,8 @@ def questions(slugs: dict) -> list[str]:
         ("/api/v1/series/", {"party": party, "category": category, "claimed_by": claimant}),
         ("/api/v1/compare/", {"party": party, "category": category}), ("/api/v1/sources/", {"page_size": 1000}),
         (f"/conflicts/{conflict}/{party}/{category}/", {}),
+        (f"/conflicts/{conflict}/{party}/{category}/chart.png", {}),
+        (f"/conflicts/{conflict}/{party}/{category}/chart.svg", {"claimed_by": ",".join(slugs["claimants"])}),
     ]:
         ask(path, **params, as_recorded=month_ago)
     return found
@@ -113,14 +133,20 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from stats.models import Category, Conflict, Figure, Party
+    from stats.models import Category, Conflict, Figure, Party, Source
 
     first = Figure.objects.order_by("id").values("claimed_by__slug").first()
     slugs = {
         "party": Party.objects.order_by("id").values_list("slug", flat=True).first(),
         "category": Category.objects.order_by("id").values_list("slug", flat=True).first(),
         "claimant": first["claimed_by__slug"], "conflict": Conflict.objects.values_list("slug", flat=True).first(),
+        # As many claimants as a filter takes (50), of those with figures.
+        "claimants": list(Source.objects.filter(pk__in=Figure.objects.values("claimed_by_id")).order_by("slug")
+                          .values_list("slug", flat=True)[:50]),
     }
+    # On another database (the shipped data, say), name a quantity that has figures: CONFLICT=, PARTY=, CATEGORY=.
+    slugs.update({name: os.environ[name.upper()] for name in ("conflict", "party", "category", "claimant")
+                  if os.environ.get(name.upper())})
     client = Client(HTTP_X_FORWARDED_PROTO="https")
     timings = []
     for path in questions(slugs):
@@ -141,6 +167,8 @@ def main() -> None:
     DIRECTORY.mkdir(parents=True, exist_ok=True)
     (DIRECTORY / f"worst-{connection.vendor}.md").write_text("\n".join(lines) + "\n")
     print("\nSlowest:\n" + "\n".join(lines[:4 + TOP]))
+    ms, status, path = next(timing for timing in timings if not timing[2].startswith("/api/"))
+    print(f"\nSlowest page or chart file: {ms:,.0f} ms, {status}, {path}")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The pages' rate limit, a 304 counted against no rate, the 503 of too many charts drawn at once (stats/limits.py);
+    # before the next line, which makes the pages' 304s on their way out.
+    "stats.limits.LimitsMiddleware",
     # ETag and 304 for pages without a data version of their own (API root, schema, docs, home).
     # (a 304 keeps the Content-Security-Policy its page was given: the embed's lets other sites frame it)
     "stats.middleware.ConditionalGetMiddleware",
@@ -264,10 +267,17 @@ THROTTLE_RATES = {
     "export": env_rate("API_THROTTLE_EXPORT"),
 }
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    f"stats.proxies.{'Anon' if scope == 'anon' else 'User'}RateThrottle"
+    f"stats.limits.{'Anon' if scope == 'anon' else 'User'}RateThrottle"
     for scope, rate in THROTTLE_RATES.items() if rate and scope in ("anon", "user")
 ]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = THROTTLE_RATES
+# The pages' and chart files' own limit for anonymous clients (stats/limits.py), off unless set, counted as the API's.
+PAGES_THROTTLE_ANON = env_rate("PAGES_THROTTLE_ANON")
+# How many charts are drawn at once, across every process sharing REDIS_URL (each process alone without it); past
+# that, a page or chart file that needs a new drawing is a 503 with Retry-After (stats/pages/drawings.py).
+CHART_DRAWINGS_AT_ONCE = envint("CHART_DRAWINGS_AT_ONCE", 2)
+# The largest drawing kept in the cache, in bytes: a larger one is served, and drawn again when asked again.
+CHART_CACHE_MAX_BYTES = envint("CHART_CACHE_MAX_BYTES", 2_000_000)
 # The service's public address (https://conflictdata.example.org): when set, the base of every absolute link it gives
 # (next and previous pages, the API root, the pages' canonical and embed addresses), whatever Host a request carried.
 PUBLIC_URL = env_public_url("PUBLIC_URL")

@@ -2,6 +2,7 @@
 
 from functools import cache
 
+import redis
 from django.conf import settings
 from django.core.cache import cache as shared_cache
 from django.db import DatabaseError, connection
@@ -39,13 +40,34 @@ def cache_problem() -> str | None:
     return None
 
 
+def cache_warning() -> str | None:
+    """Return a warning when Redis may grow without bound: no `maxmemory`, or a policy that evicts nothing."""
+    try:
+        found = redis.Redis.from_url(settings.REDIS_URL).config_get("maxmemory*")
+    except (RedisError, OSError):
+        return "cache: Redis's maxmemory could not be read (CONFIG GET refused); see README: Deployment"
+    if int(found.get("maxmemory", 0)) == 0:
+        return ("cache: Redis has no maxmemory, so charts and counts may fill the host's memory; set maxmemory and "
+                "maxmemory-policy allkeys-lru (README: Deployment)")
+    if found.get("maxmemory-policy") != "allkeys-lru":
+        return (f"cache: Redis's maxmemory-policy is {found.get('maxmemory-policy')}, not allkeys-lru: a full cache "
+                "refuses writes instead of forgetting old charts (README: Deployment)")
+    return None
+
+
 @never_cache
 def health(request):
     """Answer 200 when the database is reachable with every migration applied (and Redis, when configured), else
-    503, naming each problem. A load balancer's probe: never throttled, reachable over plain HTTP."""
+    503, naming each problem; `warnings` names what should be put right without stopping the service (Redis
+    without maxmemory). A load balancer's probe: never throttled, reachable over plain HTTP."""
     checks = {"database": database_problem() or "ok"}
     if settings.REDIS_URL:
         checks["cache"] = cache_problem() or "ok"
     healthy = all(result == "ok" for result in checks.values())
     status = "ok" if healthy else "unavailable"
-    return JsonResponse({"status": status, "checks": checks}, status=200 if healthy else 503)
+    answer = {"status": status, "checks": checks}
+    # What does not stop this process serving, but should be put right: warned of, still 200.
+    warnings = [cache_warning()] if settings.REDIS_URL and checks["cache"] == "ok" else []
+    if any(warnings):
+        answer["warnings"] = [warning for warning in warnings if warning]
+    return JsonResponse(answer, status=200 if healthy else 503)

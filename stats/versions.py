@@ -286,12 +286,14 @@ def committed_time(value) -> datetime.datetime | None:
 
 
 def state_key() -> str:
-    """Return what names the state of the data a request reads: the version now, or a past moment's and how many
-    redactions were made (a redaction changes the past; any other write makes a new version)."""
+    """Return what names the state of the data a request reads: the version now, or the version a past moment
+    selects, with its commit time (so that every moment between two writes reads, and is remembered as, one state)
+    and how many redactions were made (a redaction changes the past; any other write makes a new version)."""
     moment = past.moment()
     if moment is None:
         return str(current())
-    return f"{at(moment)[0]}@{moment.isoformat()}#{redactions()}"
+    number, committed = at(moment)
+    return f"{number}@{committed.isoformat() if committed is not None else ''}#{redactions()}"
 
 
 @recorded  # its revisions' spans are ended as the write commits

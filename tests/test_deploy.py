@@ -1,14 +1,19 @@
 """Production mode: `check --deploy`, HTTPS behind a proxy, and the health probe a load balancer calls."""
 
 import json
+import shutil
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 from django.test import override_settings
 
-from tests.conftest import production
+from tests.conftest import REQUIRE_SERVICES, production
+from tests.test_throttling import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +66,9 @@ def test_health_is_200_with_the_database_reachable_and_migrated(client):
 def test_health_checks_redis_when_it_is_configured(client, redis_url):
     redis = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     with override_settings(REDIS_URL=redis_url, CACHES=redis):
-        assert client.get("/health/").json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+        body = client.get("/health/").json()
+    body.pop("warnings", None)  # without maxmemory (tests/pages/test_drawings.py)
+    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
     gone = "redis://127.0.0.1:1/0"
     with override_settings(REDIS_URL=gone, CACHES={"default": {**redis["default"], "LOCATION": gone}}):
         response = client.get("/health/")
@@ -168,3 +175,49 @@ def test_a_database_migrated_part_way_migrates_on_and_gets_its_past_views_once_w
         subprocess.run([sys.executable, "manage.py", "migrate", *target, "--verbosity", "0"], env=environment,
                        cwd=ROOT, check=True, timeout=120)
         assert views() == (0 if target else 7)
+
+
+@contextmanager
+def private_redis(*arguments):
+    """Run a Redis of the test's own on a free port, configured with `arguments` (maxmemory is server-wide)."""
+    if shutil.which("redis-server") is None:
+        if REQUIRE_SERVICES:
+            pytest.fail("redis-server is not installed; CI requires it")
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", *arguments], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.parametrize(("arguments", "warning"), [
+    ([], "cache: Redis has no maxmemory"),
+    (["--maxmemory", "64mb", "--maxmemory-policy", "noeviction"], "cache: Redis's maxmemory-policy is noeviction"),
+    (["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"], None),
+])
+def test_health_warns_without_failing_when_redis_can_grow_without_bound(client, arguments, warning):
+    with private_redis(*arguments) as url, override_settings(
+        REDIS_URL=url, CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    ):
+        response = client.get("/health/")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["checks"]) == ("ok", {"database": "ok", "cache": "ok"})
+    if warning is None:
+        assert "warnings" not in body
+    else:
+        (found,) = body["warnings"]
+        assert found.startswith(warning)

@@ -33,8 +33,8 @@ from stats.api.reading import ValuesReader, compiled_time_loader, keys_of, selec
 from stats.api.renderers import CSVRenderer
 from stats.citations import format_day
 from stats.csvformat import FIGURE_CSV, FIGURE_CSV_COLUMNS, TEXT_COLUMNS, neutralised
+from stats.limits import ExportRateThrottle
 from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Source
-from stats.proxies import ExportRateThrottle
 from stats.services import figures_touch
 
 EXPORT_BATCH = 2000

@@ -31,6 +31,9 @@ BAND_POINTS = 200
 # another thread leaving its rc_context cannot put mathematics back under this one; and each drawing's own.
 PLAIN_TEXT = {"text.usetex": False, "text.parse_math": False}
 matplotlib.rcParams.update(PLAIN_TEXT)
+# A line is drawn through at most this many points per inch of the chart's width (at 100 dots per inch, one per
+# column of pixels), however many days it has: a drawing's cost is bounded before matplotlib starts.
+POINTS_PER_INCH = 100
 
 
 @dataclass
@@ -80,6 +83,23 @@ def thinned(points: list[dict]) -> list[dict]:
     return [*points[:-1:step], points[-1]]
 
 
+def fewer(points: list[dict], limit: int) -> list[dict]:
+    """Return at most `limit` of `points` (a run of one line), in their order: the first and the last, and of each
+    of (limit - 2) / 2 equal stretches of the others its lowest and its highest value, so that peaks and
+    corrections (a cumulative count that falls back) are still drawn where a pixel could show them."""
+    if len(points) <= max(limit, 4):
+        return points
+    inner, stretches = points[1:-1], max(1, (limit - 2) // 2)
+    kept = [points[0]]
+    for number in range(stretches):
+        stretch = inner[number * len(inner) // stretches:(number + 1) * len(inner) // stretches]
+        if stretch:
+            values = [point["value"] for point in stretch]
+            low, high = values.index(min(values)), values.index(max(values))
+            kept += [stretch[index] for index in sorted({low, high})]
+    return [*kept, points[-1]]
+
+
 def thousands(value, _position=None) -> str:
     return f"{value:,.0f}"
 
@@ -92,9 +112,11 @@ def draw(lines: list[Line], *, size: str, marked: datetime.date | None, title: s
     axes = figure.add_subplot()
     small = size == "narrow"
     handles = []  # each line's first segment, named in the legend (whatever its label, even one starting with `_`)
+    most = int(width * POINTS_PER_INCH)
     for line in lines:
         sparse = len(line.points) < 60  # few claims: show where each one is
         for index, points in enumerate(segments(line.points)):
+            points = fewer(points, max(2, most * len(points) // len(line.points)))
             days = [point["date"] for point in points]
             if line.banded:
                 band = thinned(points)

@@ -3,9 +3,11 @@ question and the series of each claimant (series)."""
 
 import datetime
 import hashlib
+import pickle
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from django.conf import settings
 from django.core.cache import cache
 
 from stats import past, versions
@@ -13,6 +15,7 @@ from stats.api import analysis
 from stats.api.filters import FigureFilterSet
 from stats.models import Figure, Source
 from stats.pages import charts
+from stats.pages.drawings import drawing_slot
 
 CHART_SECONDS = 24 * 3600
 
@@ -107,10 +110,17 @@ def chart_lines(conflict, party, category, query: dict) -> list[charts.Line]:
 
 
 def remembered(key_parts: tuple, build):
-    """Return `build()`, remembered for as long as the data stays at its current version."""
+    """Return `build()`, remembered for as long as the data stays at the version it is read at.
+
+    `key_parts` are the normalised question (never the client's own spelling of it). A drawing no one remembered
+    takes a drawing slot first (stats/pages/drawings.py: TooManyDrawings beyond CHART_DRAWINGS_AT_ONCE); one larger
+    than CHART_CACHE_MAX_BYTES is served but not kept.
+    """
     key = "page:" + hashlib.blake2b(repr((versions.state_key(), *key_parts)).encode(), digest_size=16).hexdigest()
     found = cache.get(key)
     if found is None:
-        found = build()
-        cache.set(key, found, CHART_SECONDS)
+        with drawing_slot():
+            found = build()
+        if len(pickle.dumps(found, pickle.HIGHEST_PROTOCOL)) <= settings.CHART_CACHE_MAX_BYTES:
+            cache.set(key, found, CHART_SECONDS)
     return found

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 from rest_framework import serializers
 
-from stats import past
+from stats import past, versions
 from stats.api import analysis
 from stats.api.filters import MAX_QUERY_LENGTH, WordsField
 from stats.citations import LICENCE_WORDS, format_day
@@ -286,20 +286,41 @@ def credits(claims) -> str:
     return " ".join(part for part in parts if part)
 
 
+def question_of(context: dict) -> dict:
+    """Return the question a chart answers, every parameter normalised and in a fixed order: days as days
+    (YYYY-MM-DD), claimants' slugs sorted and each once, `independent` as true or false; `as_of` only when given
+    (it marks the day), the others only when they narrow. Two addresses asking the same question give the same."""
+    query, raw = context["query"], context["raw"]
+    question = {}
+    if "as_of" in raw:
+        question["as_of"] = query["as_of"].isoformat()
+    if query.get("claimed_by"):
+        question["claimed_by"] = ",".join(sorted({slug.strip() for slug in raw["claimed_by"].split(",")}))
+    if query.get("independent") is not None:
+        question["independent"] = "true" if query["independent"] else "false"
+    for name in ("start", "end"):
+        if query.get(name) is not None:
+            question[name] = query[name].isoformat()
+    return question
+
+
 def chart_key(context: dict, drawing: str) -> tuple:
-    """Return what a chart depends on besides the data's version: the quantity, the question and the drawing."""
+    """Return what a chart depends on besides the data's version (queries.remembered adds it, a past moment's
+    truncated to the version it selects): the quantity, the normalised question and the drawing."""
     quantity = (context["conflict"].slug, context["party"].slug, context["category"].slug)
-    return (*quantity, sorted(context["raw"].items()), drawing)
+    return (*quantity, sorted(question_of(context).items()), drawing)
 
 
 def lines_of(context: dict) -> list[charts.Line]:
-    """Return the chart's lines, each with its own API address (`series`)."""
-    conflict, party, category, raw = context["conflict"], context["party"], context["category"], context["raw"]
+    """Return the chart's lines, each with its own API address (`series`, on the normalised days: the lines are
+    remembered under the normalised question)."""
+    conflict, party, category = context["conflict"], context["party"], context["category"]
+    question = question_of(context)
     lines = chart_lines(conflict, party, category, context["query"])
     for line in lines:
         line.api = api_address("series", conflict=conflict.slug, party=party.slug, category=category.slug,
-                               claimed_by=line.claimed_by, basis=line.basis, start=raw.get("start"),
-                               end=raw.get("end"))
+                               claimed_by=line.claimed_by, basis=line.basis, start=question.get("start"),
+                               end=question.get("end"))
     return lines
 
 
@@ -341,6 +362,35 @@ embed = xframe_options_exempt(
 )
 
 
+def served_from(request) -> str:
+    """Return the service's address to draw into a chart file: PUBLIC_URL, or without it the server's own name and
+    port (SERVER_NAME and SERVER_PORT, as the WSGI server sets them), never the request's Host header, whose port no
+    setting checks and which would make every port a new drawing."""
+    if settings.PUBLIC_URL:
+        return settings.PUBLIC_URL
+    scheme, name, port = request.scheme, request.META.get("SERVER_NAME", ""), request.META.get("SERVER_PORT", "")
+    if ":" in name:
+        name = f"[{name}]"
+    default = {"http": "80", "https": "443"}.get(scheme)
+    return f"{scheme}://{name}" + (f":{port}" if port and port != default else "")
+
+
+def source_line(request, context: dict, question: dict) -> str:
+    """Return the source line drawn into a chart file: the page's address of the normalised question (a past
+    moment as the commit time of the version it selects) and the credits, nothing else the client sent."""
+    shown = dict(question)
+    moment = past.moment()
+    if moment is not None:
+        committed = versions.at(moment)[1]
+        if committed is not None:
+            shown["as_recorded"] = committed.isoformat().replace("+00:00", "Z")
+    page = served_from(request) + reverse("quantity", args=[context[name].slug for name in
+                                                            ("conflict", "party", "category")])
+    if shown:
+        page += "?" + urlencode(shown, safe=",:")
+    return f"Source: conflictdata, {page}. {context['credits']}"
+
+
 @as_recorded
 def chart_file(request, conflict: str, party: str, category: str, kind: str):
     """Return the quantity's chart as an SVG or PNG file for an article: title, source line and credits drawn in."""
@@ -350,14 +400,14 @@ def chart_file(request, conflict: str, party: str, category: str, kind: str):
         return bad_request(request, bad.errors, request.path.rsplit("/", 1)[0] + "/")
     as_of = f", as of {format_day(context['marked'])}" if context["marked"] else ""
     title = f"{context['party'].name}: {context['category'].name.lower()}, by claimant{as_of}"
-    page = request.build_absolute_uri(reverse("quantity", args=[conflict, party, category])) + context["address"]
-    source = f"Source: conflictdata, {page}. {context['credits']}"
+    base = served_from(request)
+    source = source_line(request, context, question_of(context))
 
     def build():
         figure = charts.draw(lines_of(context), size="article", marked=context["marked"], title=title, credits=source)
         return charts.png(figure) if kind == "png" else charts.svg(figure).encode()
 
-    body = remembered(chart_key(context, f"article.{kind}@{request.build_absolute_uri('/')}"), build)
+    body = remembered(chart_key(context, f"article.{kind}@{base}"), build)
     response = HttpResponse(body, content_type="image/png" if kind == "png" else "image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="conflictdata-{conflict}-{party}-{category}.{kind}"'
     return response

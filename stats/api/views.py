@@ -38,8 +38,9 @@ from stats.proxies import ExportRateThrottle
 from stats.services import figures_touch
 
 EXPORT_BATCH = 2000
-# The methods that change or delete one row, read locked (ClaimsViewSet.get_queryset).
-WRITE_METHODS = {"PUT", "PATCH", "DELETE"}
+# The actions that change or delete one row, which they read locked (ClaimsViewSet.get_queryset); not OPTIONS, whose
+# description of PUT reads the row too, outside any transaction.
+WRITE_ACTIONS = {"update", "partial_update", "destroy"}
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
@@ -54,9 +55,9 @@ class ClaimsViewSet(StrictQueryMixin, ConditionalMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = past.rebased(super().get_queryset())  # the same question, of the past when it asks `as_recorded`
-        if self.request.method in WRITE_METHODS:  # SQLite has no row locks: its write transactions begin IMMEDIATE
+        if self.action in WRITE_ACTIONS:  # SQLite has no row locks: its write transactions begin IMMEDIATE
             # A change takes the lock an UPDATE takes, which lets others insert rows that refer to this one.
-            queryset = queryset.select_for_update(of=("self",), no_key=self.request.method != "DELETE")
+            queryset = queryset.select_for_update(of=("self",), no_key=self.action != "destroy")
         return queryset
 
     def update(self, request, *args, **kwargs):

@@ -113,3 +113,10 @@ def test_patches_of_different_fields_at_once_both_stay_and_each_revision_names_i
         newest_first = [bob_said, alice_said] if round_number % 2 == 0 else [alice_said, bob_said]
         assert said[:2] == newest_first, round_number
         assert said[2][1] == "created"
+
+
+def test_options_describes_a_figures_writes_to_a_curator_without_locking_it(alice):
+    # OPTIONS reads the row to describe PUT, in autocommit (no transaction): no row lock may be asked for there.
+    response = alice.options(f"/api/v1/figures/{FigureFactory().pk}/")
+    assert response.status_code == 200
+    assert "PUT" in response.json()["actions"]

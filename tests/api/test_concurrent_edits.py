@@ -120,3 +120,11 @@ def test_options_describes_a_figures_writes_to_a_curator_without_locking_it(alic
     response = alice.options(f"/api/v1/figures/{FigureFactory().pk}/")
     assert response.status_code == 200
     assert "PUT" in response.json()["actions"]
+
+
+def test_the_browsable_api_shows_a_curator_the_forms_to_write_a_figure(client):
+    # The page builds its PUT and PATCH forms as those actions (DRF's override_method), in autocommit: no row lock.
+    client.force_login(curator_named("alice"))
+    response = client.get(f"/api/v1/figures/{FigureFactory().pk}/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert "Make a PUT request" in response.content.decode()

@@ -9,6 +9,12 @@ meanwhile restarts one gunicorn worker and drops the app's database connections 
 breaks (in flight on the killed worker), or that is answered 503 with Retry-After (in flight when the database
 connections dropped), is retried once and counted. Reports the statuses, the 5xx count and
 whether every write acknowledged with 2xx is in the database afterwards.
+
+Then EDIT_ROUNDS rounds (default 40) of two edits of one figure sent at the same moment, as two curators would (with
+the one curator's token): one PATCHes its value, the other its notes, first both with the ETag just read (If-Match:
+one must get 412), then without If-Match (both must stay). Reports how many rounds acknowledged both writes of one
+If-Match, how many acknowledged edits are not in the figure afterwards (lost), and how many of their revisions name
+a field the PATCH did not send.
 """
 
 import collections
@@ -29,7 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = int(os.environ.get("REQUESTS", 10_000))
 CONNECTIONS = 32
-PORT = 8801
+PORT = int(os.environ.get("LOAD_PORT", 8801))
+EDIT_ROUNDS = int(os.environ.get("EDIT_ROUNDS", 40))
 LOG = Path(os.environ.get("LOAD_LOG", "/tmp/conflictdata-load-server.log"))  # the server's JSON log lines
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/2")
@@ -90,10 +97,10 @@ def prepare() -> tuple[str, dict]:
     return Token.objects.create(user=user).key, {"report": report.pk}
 
 
-def request(method: str, path: str, body=None, token=None) -> tuple[int, bytes, int]:
+def request(method: str, path: str, body=None, token=None, headers=None) -> tuple[int, bytes, int]:
     """Send one request; retry once if the connection breaks (a worker killed mid-request) or the answer is a
     503 with Retry-After (the database dropped mid-request). Return status, body and how many retries it took."""
-    headers = dict(HEADERS)
+    headers = {**HEADERS, **(headers or {})}
     if token:
         headers["Authorization"] = f"Token {token}"
     payload = None
@@ -122,13 +129,14 @@ def parent(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
-def chaos(done: threading.Event, events: list) -> None:
+def chaos(done: threading.Event, events: list, server_session: int) -> None:
     """Restart one gunicorn worker, then drop the app's database connections, while the load runs."""
     import psycopg
 
     time.sleep(3)
     found = subprocess.run(["pgrep", "-f", "gunicorn conflictdata.wsgi"], capture_output=True, text=True).stdout
-    gunicorns = {int(pid) for pid in found.split()}
+    # Only this script's server: `make serve` runs in a session of its own, which its gunicorns share.
+    gunicorns = {int(pid) for pid in found.split() if os.getsid(int(pid)) == server_session}
     # The workers are the gunicorn processes whose parent is gunicorn (the master).
     workers = [pid for pid in gunicorns if parent(pid) in gunicorns]
     if workers:
@@ -146,9 +154,64 @@ def chaos(done: threading.Event, events: list) -> None:
     done.wait()
 
 
+def read_etag(path: str) -> str | None:
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+    try:
+        connection.request("GET", path, headers=HEADERS)
+        response = connection.getresponse()
+        response.read()
+        return response.getheader("ETag")
+    finally:
+        connection.close()
+
+
+def edit_rounds(token: str, refs: dict) -> dict:
+    """Send two edits of one new figure at the same moment, EDIT_ROUNDS times with If-Match and as often without;
+    return what was acknowledged and what stayed."""
+    counts = collections.Counter()
+    for number in range(EDIT_ROUNDS):
+        day = (datetime.date(2022, 3, 1) + datetime.timedelta(days=number)).isoformat()
+        body = {
+            "conflict": "russia-ukraine", "party": "russia-armed-forces", "category": "killed",
+            "claimed_by": "ukraine-general-staff", "report": refs["report"], "value": 1, "notes": "",
+            "basis": "confirmed", "period_start": day, "period_end": day,
+        }
+        status, content, _attempts = request("POST", "/api/v1/figures/", body, token)
+        if status != 201:
+            counts["figures_not_created"] += 1
+            continue
+        path = f"/api/v1/figures/{json.loads(content)['id']}/"
+        for if_match in (True, False):
+            etag = read_etag(path) if if_match else None
+            value, notes = 1000 + number * 2 + if_match, f"Round {number}, If-Match {if_match}."
+            writes = [{"value": value}, {"notes": notes}]
+            barrier = threading.Barrier(2)
+
+            def edit(write: dict, path=path, etag=etag, barrier=barrier) -> int:
+                barrier.wait()  # both requests leave together
+                return request("PATCH", path, write, token, {"If-Match": etag} if etag else {})[0]
+
+            with ThreadPoolExecutor(2) as pool:
+                statuses = list(pool.map(edit, writes))
+            acknowledged = [write for write, status in zip(writes, statuses, strict=True) if 200 <= status < 300]
+            counts["edits_acknowledged"] += len(acknowledged)
+            counts["edits_refused_412"] += statuses.count(412)
+            counts["edits_other_status"] += sum(1 for status in statuses if status != 412 and not 200 <= status < 300)
+            if if_match and len(acknowledged) == 2:
+                counts["rounds_both_acknowledged_with_one_if_match"] += 1
+            shown = json.loads(request("GET", path)[1])
+            counts["edits_lost"] += sum(1 for write in acknowledged for name in write if shown[name] != write[name])
+            history = json.loads(request("GET", f"{path}history/")[1])
+            # Each PATCH sent one field: its revision must name that one alone.
+            counts["revisions_naming_unsent_fields"] += sum(
+                len(entry["changes"]) != 1 for entry in history[:len(acknowledged)]
+            )
+    return {"rounds": EDIT_ROUNDS, **counts}
+
+
 def main() -> None:
     token, refs = prepare()
-    log("starting make serve (4 workers) on 127.0.0.1:8801")
+    log(f"starting make serve (4 workers) on 127.0.0.1:{PORT}")
     server_log = open(LOG, "w")  # noqa: SIM115 (open for the server's whole life)
     server = subprocess.Popen(["make", "serve"], env=ENVIRONMENT, cwd=ROOT, stdout=server_log,
                               stderr=subprocess.STDOUT, start_new_session=True)
@@ -184,16 +247,18 @@ def main() -> None:
             retried[attempts] += 1
 
     began = time.monotonic()
-    chaos_thread = threading.Thread(target=chaos, args=(done, events), daemon=True)
+    chaos_thread = threading.Thread(target=chaos, args=(done, events, server.pid), daemon=True)
     chaos_thread.start()
     try:
         with ThreadPoolExecutor(CONNECTIONS) as pool:
             list(pool.map(one, range(REQUESTS)))
+        seconds = time.monotonic() - began
+        log(f"{EDIT_ROUNDS} rounds of two edits of one figure at once")
+        edits = edit_rounds(token, refs)
     finally:
         done.set()
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
-    seconds = time.monotonic() - began
 
     from django.db import connection
 
@@ -209,10 +274,11 @@ def main() -> None:
         "statuses": dict(sorted(statuses.items())), "5xx": server_errors,
         "connection_failures_after_retry": statuses.get(0, 0), "retried_once": retried.get(1, 0),
         "writes_acknowledged": len(acknowledged), "acknowledged_writes_missing": len(lost), "events": events,
-        "server_log": str(LOG),
+        "concurrent_edits": edits, "server_log": str(LOG),
     }
     print(json.dumps(report, indent=1))
-    sys.exit(1 if server_errors or lost or statuses.get(0) else 0)
+    edits_wrong = edits.get("edits_lost") or edits.get("rounds_both_acknowledged_with_one_if_match")
+    sys.exit(1 if server_errors or lost or statuses.get(0) or edits_wrong else 0)
 
 
 if __name__ == "__main__":

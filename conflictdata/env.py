@@ -112,6 +112,10 @@ def env_database_url(name: str, url: str) -> dict:
         # read straight from the database (stats/api/reading.py) writes them as they are, without sqlite3 calling
         # a Python converter for every date and time of every row.
         config.setdefault("OPTIONS", {}).setdefault("detect_types", 0)
+        # A write transaction takes the database's write lock as it begins (BEGIN IMMEDIATE), so that a second
+        # writer waits for the first (up to the busy timeout) instead of failing with "database is locked" when it
+        # upgrades a read to a write: two curators' edits of one row then run one after the other.
+        config["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     if config["ENGINE"].endswith("postgresql"):
         # Parameters bound by the server, and statements prepared (with one generic plan) once a connection has run
         # them 5 times: PostgreSQL then plans a list's page once per connection, not on every request (planning a

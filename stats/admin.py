@@ -1,11 +1,14 @@
 """The curators' admin: scan, filter, search and correct claims, with their revisions."""
 
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.forms.models import BaseInlineFormSet
+from django.db.models import Max
+from django.forms.models import BaseInlineFormSet, _get_foreign_key
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -33,18 +36,118 @@ def warn_if_lower_than_preceding(request, figure: Figure) -> None:
         )
 
 
+def revision_in_words(revision, shown) -> str:
+    """Return who changed what in `revision` ("bob changed value, notes at 13:52 UTC"), naming the row unless it is
+    `shown`; "" for a revision that changed no field a curator edits (a figure touched by its claimant's renaming)."""
+    model = revision.instance_type
+    who = revision.history_user.get_username() if revision.history_user else "an import or sync"
+    when = f"at {revision.history_date.astimezone(datetime.UTC):%H:%M:%S} UTC"
+    row = "" if model is type(shown) and revision.id == shown.pk else f" {model._meta.verbose_name} {revision.id}"
+    if revision.history_type == "+":
+        return f"{who} added{row or ' it'} {when}"
+    if revision.history_type == "-":
+        return f"{who} deleted{row or ' it'} {when}"
+    previous = revision.prev_record
+    edited = [
+        field for field in model._meta.concrete_fields
+        if field.editable and not field.primary_key and previous is not None
+        and getattr(revision, field.attname) != getattr(previous, field.attname)
+    ]
+    if previous is not None and not edited:
+        return ""
+    names = ", ".join(str(field.verbose_name) for field in edited) or "it"
+    return f"{who} changed {names}{' of' + row if row else ''} {when}"
+
+
 # An address pasted without its scheme is taken as https, as Django 6 will do by default.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
+# The form field that carries the version a change form was read at (CuratedAdmin.read_version) back to its save.
+READ_VERSION = "_read_version"
+
+
+class CuratedForm(forms.ModelForm):
+    """A change form that refuses to save over a change made since it was opened, naming that change."""
+
+    model_admin = None  # set by CuratedAdmin.get_form
+
+    def clean(self):
+        cleaned_data = super().clean()
+        read_at = self.data.get(READ_VERSION)
+        if self.instance.pk is not None and read_at is not None:  # a form opened before versions were carried: none
+            changes = self.model_admin.changes_since(self.instance, read_at)
+            if changes:
+                raise ValidationError(
+                    "Nothing was saved: since you opened this form, %(changes)s. Reload the page to see the "
+                    "%(name)s as it is now, then make your change again.",
+                    code="stale",
+                    params={"changes": "; ".join(changes), "name": self.instance._meta.verbose_name},
+                )
+        return cleaned_data
+
+
 class CuratedAdmin(SimpleHistoryAdmin):
-    """Every write a curator makes here is one recorded write: a new data version, its revisions stamped with it."""
+    """Every write a curator makes here is one recorded write: a new data version, its revisions stamped with it.
+
+    A change form carries the version of the row (and of the rows it edits inline) it was read at; its save reads
+    the row locked, in the write's transaction, and is refused, naming what changed, if anyone changed it since.
+    """
 
     formfield_overrides = URL_FIELDS
+    form = CuratedForm
 
-    def changeform_view(self, *args, **kwargs):
+    def changeform_view(self, request, *args, **kwargs):
         with versions.recorded_write():
-            return super().changeform_view(*args, **kwargs)
+            request.locks_row = request.method == "POST"  # read by get_queryset, for get_object
+            return super().changeform_view(request, *args, **kwargs)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if getattr(request, "locks_row", False):  # a second save waits for the first to commit, then reads it anew
+            queryset = queryset.select_for_update(of=("self",), no_key=True)  # the lock an UPDATE takes
+        return queryset
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form)(form.__name__, (form,), {"model_admin": self})
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:  # a refused form keeps the version it was read at
+            context[READ_VERSION.lstrip("_")] = request.POST.get(READ_VERSION) or self.read_version(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def watched_revisions(self, obj) -> list:
+        """Return the revisions a change form of `obj` shows: the row's, then each inline's rows' (a report's
+        figures), whatever the rows' later relations."""
+        watched = [type(obj).history.filter(id=obj.pk)]
+        for inline in self.inlines:
+            relation = _get_foreign_key(type(obj), inline.model, fk_name=inline.fk_name)
+            watched.append(inline.model.history.filter(**{relation.attname: obj.pk}))
+        return watched
+
+    def read_version(self, obj) -> str:
+        """Return the latest revision of `obj` and of each inline's rows, as ids joined by colons ("0" for none)."""
+        return ":".join(
+            str(revisions.aggregate(latest=Max("history_id"))["latest"] or 0)
+            for revisions in self.watched_revisions(obj)
+        )
+
+    def changes_since(self, obj, read_at: str) -> list[str]:
+        """Return, in words, the changes made since version `read_at` to `obj` and to its inlines' rows."""
+        watched = self.watched_revisions(obj)
+        read = read_at.split(":")
+        if len(read) != len(watched) or not all(part.isdigit() for part in read):
+            return ["it changed in a way this form cannot tell (its version is unreadable)"]
+        for inline in self.inlines:  # their rows are saved with the form: no other write may come between
+            relation = _get_foreign_key(type(obj), inline.model, fk_name=inline.fk_name)
+            list(inline.model._default_manager.filter(**{relation.name: obj}).select_for_update(no_key=True)
+                 .values_list("pk"))
+        changes = []
+        for revisions, after in zip(watched, read, strict=True):
+            for revision in revisions.filter(history_id__gt=int(after)).select_related("history_user"):
+                changes.append(revision_in_words(revision, obj))
+        return [change for change in changes if change]
 
     def delete_view(self, *args, **kwargs):
         with versions.recorded_write():

@@ -1,4 +1,6 @@
 import datetime
+import re
+from functools import partial
 
 import pytest
 from axes.models import AccessAttempt
@@ -6,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from stats.models import DUPLICATE_CLAIM_MESSAGE, Figure
+from tests.concurrency import api_as, curator_named, race, require_postgresql
 from tests.factories import FigureFactory, ReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +231,85 @@ def test_a_malformed_forwarded_for_is_no_error(client, curator, settings):
     response = sign_in(client, curator, HTTP_X_FORWARDED_FOR="not-an-ip", REMOTE_ADDR="10.0.0.2")
     assert response.status_code == 200
     assert AccessAttempt.objects.get().ip_address == "10.0.0.2"
+
+
+def read_version(page) -> str:
+    """Return the version a change form was read at, as the page carries it to the save."""
+    return re.search(r'name="_read_version" value="([^"]+)"', page.content.decode()).group(1)
+
+
+def test_a_change_form_saved_after_another_curator_changed_the_figure_is_refused_naming_the_change(
+    client, curator, figure
+):
+    client.force_login(curator)
+    url = reverse("admin:stats_figure_change", args=[figure.pk])
+    version = read_version(client.get(url))
+    bob = api_as(curator_named("bob"))
+    assert bob.patch(f"/api/v1/figures/{figure.pk}/", {"notes": "Read from the table."}, format="json").status_code == 200
+    response = client.post(url, {**figure_form(figure, value=765200), "_read_version": version})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert re.search(
+        r"Nothing was saved: since you opened this form, bob changed notes at \d\d:\d\d:\d\d UTC\. Reload the page to "
+        r"see the figure as it is now, then make your change again\.", page,
+    )
+    assert read_version(response) == version  # saving again is refused again: the form shows what it was read at
+    figure.refresh_from_db()
+    assert (figure.value, figure.notes) == (765110, "Read from the table.")
+    # Reopened, the form carries the new version and saves.
+    fresh = client.get(url)
+    assert read_version(fresh) != version
+    response = client.post(url, {**figure_form(figure, value=765200, notes=figure.notes),
+                                 "_read_version": read_version(fresh)})
+    assert response.status_code == 302
+    figure.refresh_from_db()
+    assert (figure.value, figure.notes) == (765200, "Read from the table.")
+
+
+def test_a_change_form_is_not_refused_for_a_change_of_what_the_figure_only_shows(admin_client, figure):
+    url = reverse("admin:stats_figure_change", args=[figure.pk])
+    version = read_version(admin_client.get(url))
+    source_url = reverse("admin:stats_source_change", args=[figure.claimed_by_id])
+    source = figure.claimed_by
+    renamed = {"slug": source.slug, "name": "Renamed", "kind": source.kind, "country": "", "affiliation": "",
+               "url": "", "description": "", "_read_version": read_version(admin_client.get(source_url))}
+    assert admin_client.post(source_url, renamed).status_code == 302  # the figure is touched (its citation changed)
+    response = admin_client.post(url, {**figure_form(figure, value=765200), "_read_version": version})
+    assert response.status_code == 302
+    assert Figure.objects.get(pk=figure.pk).value == 765200
+
+
+def test_a_report_form_is_refused_when_a_figure_it_edits_inline_changed_since_it_was_opened(admin_client, figure):
+    report = figure.report
+    url = reverse("admin:stats_report_change", args=[report.pk])
+    version = read_version(admin_client.get(url))
+    bob = api_as(curator_named("bob"))
+    assert bob.patch(f"/api/v1/figures/{figure.pk}/", {"notes": "Read from the table."}, format="json").status_code == 200
+    row = {**figure_form(figure, value=765200), "id": figure.pk, "report": report.pk}
+    data = {**inline_form(report, [row]), "figures-INITIAL_FORMS": "1", "_read_version": version}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert f"since you opened this form, bob changed notes of figure {figure.pk} at" in response.content.decode()
+    figure.refresh_from_db()
+    assert (figure.value, figure.notes) == (765110, "Read from the table.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_form_saved_while_another_curator_writes_the_figure_waits_and_is_refused(client):
+    # Bob's PATCH holds the row (locked, about to save) when Alice saves the form she opened before it: her save
+    # waits for his to commit, then sees it.
+    require_postgresql()
+    figure = FigureFactory(notes="")
+    client.force_login(curator_named("alice"))
+    url = reverse("admin:stats_figure_change", args=[figure.pk])
+    version = read_version(client.get(url))
+    bob = api_as(curator_named("bob"))
+    bob_answer, alice_answer = race(
+        Figure,
+        partial(bob.patch, f"/api/v1/figures/{figure.pk}/", {"notes": "Read from the table."}, format="json"),
+        partial(client.post, url, {**figure_form(figure, value=765200), "_read_version": version}),
+    )
+    assert (bob_answer.status_code, alice_answer.status_code) == (200, 200)
+    assert "since you opened this form, bob changed notes at" in alice_answer.content.decode()
+    figure.refresh_from_db()
+    assert (figure.value, figure.notes) == (765110, "Read from the table.")

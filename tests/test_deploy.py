@@ -119,7 +119,7 @@ def test_reads_go_to_a_replica_and_writes_to_the_primary(tmp_path):
     assert found["aliases"] == ["default", "replica1", "replica2"]
     assert found["routers"] == ["conflictdata.routers.ReplicaRouter"]
     # SQLite: dates and times read as stored text (conflictdata/env.py); PostgreSQL replicas carry the time limit.
-    assert found["replica_options"] == {"detect_types": 0}
+    assert found["replica_options"] == {"detect_types": 0, "transaction_mode": "IMMEDIATE"}
     # Each request read one replica only, chosen as it began (never the primary); over twenty, both were chosen.
     assert all(len(aliases) == 1 for aliases in found["opened"]), found["opened"]
     assert {aliases[0] for aliases in found["opened"]} == {"replica1", "replica2"}

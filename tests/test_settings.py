@@ -85,7 +85,8 @@ def test_the_database_defaults_to_sqlite_and_reads_postgresql(monkeypatch):
     assert env_database("DATABASE_URL", default="sqlite:////tmp/db.sqlite3") == {
         "ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/db.sqlite3", "USER": "", "PASSWORD": "",
         "HOST": "", "PORT": "", "CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True, "DISABLE_SERVER_SIDE_CURSORS": False,
-        "OPTIONS": {"detect_types": 0},  # dates and times as the text SQLite stores, parsed by Django where needed
+        # dates and times as the text SQLite stores, parsed by Django where needed; a writer waits for another
+        "OPTIONS": {"detect_types": 0, "transaction_mode": "IMMEDIATE"},
     }
     monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/conflictdata")
     config = env_database("DATABASE_URL", default="sqlite:////tmp/db.sqlite3")

@@ -24,6 +24,7 @@ CITING_ACTIONS = {"list", "retrieve", "latest"}
 SETTLED = datetime.timedelta(minutes=1)
 # How long a cache may keep a settled past answer: a redaction (stats/redactions.py) reaches every cache within it.
 PAST_MAX_AGE = 24 * 3600
+GONE = "The resource no longer exists (its ETag no longer matches If-Match): it was deleted since you read it."
 
 
 def etag_for(*parts) -> str:
@@ -147,14 +148,16 @@ class ConditionalMixin:
         return response
 
     def get_object(self):
+        """Return the row; for a write, compare `If-Match` with it (read locked, in the write's transaction)."""
+        if_match = self.request.headers.get("If-Match") if self.request.method in {"PUT", "PATCH", "DELETE"} else None
         try:
             instance = super().get_object()
         except Http404:  # named as the live model is, also where the row is read from the past's twin
+            if if_match:  # the version the client read is gone: another writer deleted the row meanwhile
+                raise PreconditionFailed(GONE) from None
             raise NotFound(f"No {self.queryset.model._meta.object_name} matches the given query.") from None
-        if self.request.method in {"PUT", "PATCH", "DELETE"}:
-            if_match = self.request.headers.get("If-Match")
-            if if_match and not etag_matches(if_match, self.object_etag(instance)):
-                raise PreconditionFailed()
+        if if_match and not etag_matches(if_match, self.object_etag(instance)):
+            raise PreconditionFailed()
         return instance
 
     def list(self, request, *args, **kwargs):

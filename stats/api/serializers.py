@@ -161,6 +161,7 @@ class ModelCleanSerializer(CountryFieldMixin, serializers.ModelSerializer):
 
     def validate(self, attrs):
         instance = self.instance if self.instance is not None else self.Meta.model()
+        self.read = column_values(instance)  # the row as the write read it (locked: stats/api/views.py)
         for name, value in attrs.items():
             setattr(instance, name, value)
         try:
@@ -169,6 +170,25 @@ class ModelCleanSerializer(CountryFieldMixin, serializers.ModelSerializer):
             raise serializers.ValidationError(model_errors(error)) from None
         # full_clean() may normalise (a null period_start, an address stored as null): save what it settled on.
         return {name: getattr(instance, name) for name in attrs}
+
+    def update(self, instance, validated_data):
+        """Write the fields the request names, those the model's rules settled from them (validate()) and the time
+        of the change, and no other: a concurrent change of other fields stands, and the revision, made from the row
+        as read locked plus these, records only what changed."""
+        serializers.raise_errors_on_nested_writes("update", self, validated_data)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        fields = instance._meta.concrete_fields
+        written = {instance._meta.get_field(name).name for name in validated_data}
+        written |= {field.name for field in fields if getattr(instance, field.attname) != self.read[field.attname]}
+        written |= {field.name for field in fields if getattr(field, "auto_now", False)}
+        instance.save(update_fields=sorted(written))
+        return instance
+
+
+def column_values(instance) -> dict:
+    """Return the value of each of `instance`'s columns, by attribute name (a relation's as its id)."""
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
 
 
 def slug_relation(model, **kwargs) -> SlugRelation:

@@ -38,30 +38,43 @@ from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Sou
 from stats.services import figures_touch
 
 EXPORT_BATCH = 2000
+# The actions that change or delete one row, which they read locked (ClaimsViewSet.get_queryset); not OPTIONS, whose
+# description of PUT reads the row too, outside any transaction.
+WRITE_ACTIONS = {"update", "partial_update", "destroy"}
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 class ClaimsViewSet(StrictQueryMixin, ConditionalMixin, viewsets.ModelViewSet):
     """Base of every resource: reads for everyone, writes for curators, strict and conditional.
 
-    Each write is one transaction: if the database refuses any part of it, nothing of it stays.
+    Each write is one transaction: if the database refuses any part of it, nothing of it stays. A change or a
+    deletion reads its row locked, in that transaction: a second writer of the row waits for the first to commit,
+    then reads the row anew, so that `If-Match` is compared with the row it writes (stats/api/mixins.py) and a
+    PATCH changes only the fields it names of the row as it is then (ModelCleanSerializer.update).
     """
 
     def get_queryset(self):
-        return past.rebased(super().get_queryset())  # the same question, of the past when it asks `as_recorded`
+        queryset = past.rebased(super().get_queryset())  # the same question, of the past when it asks `as_recorded`
+        if self.action in WRITE_ACTIONS:  # SQLite has no row locks: its write transactions begin IMMEDIATE
+            # A change takes the lock an UPDATE takes, which lets others insert rows that refer to this one.
+            queryset = queryset.select_for_update(of=("self",), no_key=self.action != "destroy")
+        return queryset
+
+    def update(self, request, *args, **kwargs):
+        with versions.recorded_write():
+            return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        with versions.recorded_write():
+            return super().destroy(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         with versions.recorded_write():
             self.written = serializer.save()
 
     def perform_update(self, serializer):
-        with versions.recorded_write():
-            self.written = serializer.save()
-            figures_touch(changed=self.written)
-
-    def perform_destroy(self, instance):
-        with versions.recorded_write():
-            instance.delete()
+        self.written = serializer.save()
+        figures_touch(changed=self.written)
 
 
 class SlugLookupViewSet(ClaimsViewSet):

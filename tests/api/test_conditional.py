@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from stats.models import Figure
-from tests.factories import DatasetFactory, FigureFactory
+from tests.factories import ConflictFactory, DatasetFactory, FigureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,35 @@ def test_a_report_edited_in_the_admin_changes_its_figures(admin_client, figure):
         },
     )
     assert Figure.objects.get(pk=figure.pk).updated_at.year > 2024
+
+
+def test_a_write_with_if_match_to_a_figure_deleted_since_gets_412(curator_api, figure):
+    url = f"/api/v1/figures/{figure.pk}/"
+    etag = curator_api.get(url)["ETag"]
+    assert curator_api.delete(url).status_code == 204
+    response = curator_api.patch(url, {"value": 1}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 412
+    assert "deleted since you read it" in response.json()["detail"]
+    assert curator_api.patch(url, {"value": 1}, format="json").status_code == 404  # without If-Match: not found
+
+
+def test_a_patch_writes_only_the_fields_it_names_and_its_revision_says_so(curator_api, api, figure):
+    url = f"/api/v1/figures/{figure.pk}/"
+    before = api.get(url).json()
+    response = curator_api.patch(url, {"notes": "Read from the table."}, format="json")
+    assert response.status_code == 200
+    after = api.get(url).json()
+    assert {name for name in after if after[name] != before[name]} == {"notes", "updated_at"}
+    assert api.get(f"{url}history/").json()[0]["changes"] == [
+        {"field": "notes", "old": "", "new": "Read from the table."}
+    ]
+
+
+def test_a_patch_also_writes_what_the_models_rules_settle_from_the_fields_it_names(curator_api):
+    figure = FigureFactory(period_start=datetime.date(2023, 1, 1), period_end=datetime.date(2024, 12, 16))
+    ConflictFactory(slug="from-2023", started_on=datetime.date(2023, 1, 1))
+    response = curator_api.patch(f"/api/v1/figures/{figure.pk}/", {"conflict": "from-2023"}, format="json")
+    assert response.status_code == 200
+    figure.refresh_from_db()
+    # The period now runs from the conflict's start, spelled as null (Figure.clean).
+    assert (figure.conflict.slug, figure.period_start, response.json()["cumulative"]) == ("from-2023", None, True)

@@ -87,14 +87,14 @@ def prepare() -> tuple[str, dict]:
 
     django.setup()
     from django.contrib.auth.models import Group, User
-    from rest_framework.authtoken.models import Token
 
     from stats.models import Report
+    from stats.tokens import token_create
 
     user = User.objects.create_user("load-curator", password=None, is_staff=True)
     user.groups.add(Group.objects.get(name="curators"))
     report = Report.objects.create(title="Load test", url="https://example.org/load", published_on="2026-09-01")
-    return Token.objects.create(user=user).key, {"report": report.pk}
+    return token_create(user=user)[1], {"report": report.pk}
 
 
 def request(method: str, path: str, body=None, token=None, headers=None) -> tuple[int, bytes, int]:

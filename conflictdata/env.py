@@ -1,5 +1,6 @@
 """Small, strict readers of the environment: a malformed value stops start-up naming the variable."""
 
+import datetime
 import ipaddress
 import os
 import re
@@ -54,6 +55,23 @@ def env_rate(name: str) -> str | None:
             f"got {raw!r}."
         )
     return raw
+
+
+DURATION_PATTERN = re.compile(r"^([1-9][0-9]{0,5})(d|h|m)$")
+DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def env_duration(name: str, default: datetime.timedelta) -> datetime.timedelta:
+    """Return the duration in variable `name`: a whole number of days, hours or minutes (`90d`, `12h`, `30m`)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    match = DURATION_PATTERN.match(raw)
+    if not match:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of days, hours or minutes, like 90d, 12h or 30m; got {raw!r}."
+        )
+    return datetime.timedelta(**{DURATION_UNITS[match[2]]: int(match[1])})
 
 
 def envlist(name: str, default: list[str]) -> list[str]:

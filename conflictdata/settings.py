@@ -7,6 +7,7 @@ from conflictdata.env import (
     env_allowed_hosts,
     env_database,
     env_database_url,
+    env_duration,
     env_networks,
     env_prefix,
     env_public_url,
@@ -29,7 +30,8 @@ ALLOWED_HOSTS = env_allowed_hosts(
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, its site asking for a second factor (stats/second_factor.py).
+    "stats.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,7 +39,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens kept as digests, with a lifetime, revocable one by one (README: Becoming a curator).
+    "knox",
+    # The admin's second factor: an authenticator app (TOTP) and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -70,6 +77,8 @@ MIDDLEWARE = [
     "stats.middleware.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor, if any, the signed-in user gave in this session (request.user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the signed-in user on every revision made through a request (admin and API alike).
@@ -179,7 +188,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: told of every password change (set_password, the admin's forms), it revokes the user's API tokens.
+    {"NAME": "stats.tokens.RevokeTokensOnPasswordChange"},
 ]
+# The admin asks every staff user for a second factor (an authenticator app's code, or a recovery code) after the
+# password; without it only those who enrolled one are asked (stats/second_factor.py).
+ADMIN_REQUIRE_2FA = envbool("ADMIN_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = "conflictdata"
+# The device admin (superusers only) never shows a device's secret key or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -242,8 +259,8 @@ FIXTURES_DIR = BASE_DIR / "fixtures"
 REST_FRAMEWORK = {
     # Token first: an anonymous write then gets 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "knox.auth.TokenAuthentication",
+        "stats.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["stats.api.permissions.ModelPermissionsOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": [
@@ -278,6 +295,10 @@ PAGES_THROTTLE_ANON = env_rate("PAGES_THROTTLE_ANON")
 CHART_DRAWINGS_AT_ONCE = envint("CHART_DRAWINGS_AT_ONCE", 2)
 # The largest drawing kept in the cache, in bytes: a larger one is served, and drawn again when asked again.
 CHART_CACHE_MAX_BYTES = envint("CHART_CACHE_MAX_BYTES", 2_000_000)
+# API tokens (knox): sent as `Authorization: Token <key>`, stored as a SHA-512 digest, valid for API_TOKEN_TTL from
+# their making (not prolonged by use), issued by `manage.py createtoken` and in the admin only.
+API_TOKEN_TTL = env_duration("API_TOKEN_TTL", default=datetime.timedelta(days=90))
+REST_KNOX = {"TOKEN_TTL": API_TOKEN_TTL, "AUTH_HEADER_PREFIX": "Token", "TOKEN_PREFIX": "", "AUTO_REFRESH": False}
 # The service's public address (https://conflictdata.example.org): when set, the base of every absolute link it gives
 # (next and previous pages, the API root, the pages' canonical and embed addresses), whatever Host a request carried.
 PUBLIC_URL = env_public_url("PUBLIC_URL")
@@ -320,6 +341,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "reports", "description": "The dated publications claims appear in."},
         {"name": "datasets", "description": "The compilations figures were taken from, with their licences and the "
          "credit each asks for; `datapackage.json` describes the export for data tools."},
+        {"name": "auth", "description": "Curators' API tokens: revoke the one a request carries, or all of yours. "
+         "Tokens are made by `manage.py createtoken` or in the admin, never from a password."},
     ],
     "ENUM_NAME_OVERRIDES": {
         "PartyKindEnum": "stats.models.PartyKind",

@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
-from stats import versions
+from stats import tokens, versions
 from stats.importing import ImportRefused, decoded, figures_import
 from stats.models import DUPLICATE_CLAIM_MESSAGE, Category, Conflict, Dataset, Figure, Party, Redaction, Report, Source
 from stats.redactions import REASON_MISSING, REDACTABLE, revision_redact
@@ -447,3 +448,64 @@ class FigureAdmin(CuratedAdmin):
             "limit_mb": f"{settings.ADMIN_IMPORT_MAX_BYTES / 1_000_000:g}",
         }
         return TemplateResponse(request, "admin/stats/figure/import.html", context, status=status)
+
+
+# knox's own token admin lists every token to anyone who may view tokens; this one shows a curator their own.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class APITokenAdmin(admin.ModelAdmin):
+    """API tokens: a curator sees, makes and revokes their own (a superuser, everyone's); a key is shown only once,
+    when it is made, since only its digest is kept."""
+
+    list_display = ["token_key", "user", "created", "expiry"]
+    list_select_related = ["user"]
+    ordering = ["-created"]
+    readonly_fields = ["token_key", "user", "created", "expiry"]
+    autocomplete_fields = ["user"]
+
+    @admin.display(description="key begins")
+    def token_key(self, token):
+        return f"{token.token_key}…"
+
+    def get_queryset(self, request):
+        tokens = super().get_queryset(request)
+        return tokens if request.user.is_superuser else tokens.filter(user=request.user)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return [(None, {"fields": self.readonly_fields})]
+        ttl = settings.REST_KNOX["TOKEN_TTL"]
+        description = (
+            f"A new token, valid for {ttl.days} days" if ttl.days else "A new token"
+        ) + ". Its key is shown once, on the next page; only a digest of it is kept."
+        fields = ["user"] if request.user.is_superuser else []
+        return [(None, {"fields": fields, "description": description})]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a token is made or revoked, never edited
+
+    def has_delete_permission(self, request, obj=None):
+        mine = obj is None or obj.user_id == request.user.pk or request.user.is_superuser
+        return mine and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser or obj.user_id is None:
+            obj.user = request.user
+        obj.key = tokens.token_key_set(obj)
+        obj.save()
+
+    def response_delete(self, request, obj_display, obj_id):
+        super().response_delete(request, obj_display, obj_id)  # its message
+        # Back to the list (Django's admin goes to its home page where nothing may be changed, as here).
+        return redirect("admin:knox_authtoken_changelist")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The key goes into this page only: a message would keep it in the session until shown.
+        context = {**self.admin_site.each_context(request), "title": "New API token", "opts": self.opts,
+                   "token": obj, "key": obj.key}
+        return TemplateResponse(request, "admin/knox/authtoken/created.html", context)

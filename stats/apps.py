@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db import connections
 from django.db.models.signals import post_migrate
 
@@ -29,3 +30,10 @@ class StatsConfig(AppConfig):
         post_migrate.connect(read_paths_installed, sender=self)
         versions.connect()
         routers.connect()  # a request reads one replica
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django's admin, whose site asks for a second factor after the password (stats/second_factor.py)."""
+
+    default = False  # named in INSTALLED_APPS; "stats" itself stays StatsConfig
+    default_site = "stats.second_factor.AdminSite"

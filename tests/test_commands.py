@@ -31,7 +31,7 @@ def test_createcurator_refuses_an_invalid_name():
         call_command("createcurator", "no spaces please")
 
 
-def test_the_curators_group_holds_every_permission_on_the_claims_models():
+def test_the_curators_group_holds_every_permission_on_the_claims_models_and_their_own_tokens():
     from django.contrib.auth.models import Group
 
     codenames = set(Group.objects.get(name="curators").permissions.values_list("codename", flat=True))
@@ -39,7 +39,10 @@ def test_the_curators_group_holds_every_permission_on_the_claims_models():
         f"{action}_{model}"
         for model in ("conflict", "party", "source", "report", "category", "figure", "dataset")
         for action in ("add", "change", "delete", "view")
-    } | {"view_redaction"}  # reading the record of redactions; making one takes `redact_revision`, given to few
+    } | {
+        "view_redaction",  # reading the record of redactions; making one takes `redact_revision`, given to few
+        "add_authtoken", "delete_authtoken", "view_authtoken",  # their own API tokens (knox)
+    }
 
 
 def test_no_model_change_lacks_a_migration(capsys):

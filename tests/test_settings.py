@@ -1,5 +1,6 @@
 """Start-up reads its settings from the environment and stops, naming the variable, on a bad value."""
 
+import datetime
 import os
 import subprocess
 import sys
@@ -8,10 +9,13 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from conflictdata.env import env_allowed_hosts, env_database, env_redis_url, env_secret_key, envbool
+from conflictdata.env import env_allowed_hosts, env_database, env_duration, env_redis_url, env_secret_key, envbool
 
 PROJECT = Path(__file__).resolve().parent.parent
-OUR_VARIABLES = ("DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL")
+OUR_VARIABLES = (
+    "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "API_TOKEN_TTL",
+    "ADMIN_REQUIRE_2FA",
+)
 
 
 def start(**variables: str) -> subprocess.CompletedProcess:
@@ -45,6 +49,10 @@ def test_it_starts_in_debug_without_a_secret_key():
         ("REDIS_URL", "localhost:6379"),
         ("DJANGO_ALLOWED_HOSTS", "https://api.example.org/"),
         ("IPV6_CLIENT_PREFIX", "/64"),
+        ("API_TOKEN_TTL", "90"),
+        ("API_TOKEN_TTL", "0d"),
+        ("API_TOKEN_TTL", "3 months"),
+        ("ADMIN_REQUIRE_2FA", "required"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(variable, value):
@@ -122,3 +130,20 @@ def test_the_secret_key_has_a_default_only_in_debug(monkeypatch):
     assert env_secret_key("DJANGO_SECRET_KEY", debug=True, debug_default="dev") == "dev"
     with pytest.raises(ImproperlyConfigured, match=r"^DJANGO_SECRET_KEY is required"):
         env_secret_key("DJANGO_SECRET_KEY", debug=False, debug_default="dev")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("90d", datetime.timedelta(days=90)), ("12h", datetime.timedelta(hours=12)), (" 30m ", datetime.timedelta(minutes=30))],
+)
+def test_env_duration_reads_days_hours_and_minutes(monkeypatch, raw, expected):
+    monkeypatch.setenv("API_TOKEN_TTL", raw)
+    assert env_duration("API_TOKEN_TTL", default=datetime.timedelta(days=1)) == expected
+
+
+def test_env_duration_defaults_when_unset_and_refuses_a_bare_number(monkeypatch):
+    monkeypatch.delenv("API_TOKEN_TTL", raising=False)
+    assert env_duration("API_TOKEN_TTL", default=datetime.timedelta(days=90)) == datetime.timedelta(days=90)
+    monkeypatch.setenv("API_TOKEN_TTL", "90")
+    with pytest.raises(ImproperlyConfigured, match=r"API_TOKEN_TTL must be a whole number of days, hours or minutes"):
+        env_duration("API_TOKEN_TTL", default=datetime.timedelta(days=90))

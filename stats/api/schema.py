@@ -69,9 +69,10 @@ class ConflictdataAutoSchema(AutoSchema):
         return auth
 
     def error_statuses(self) -> list[int]:
-        statuses = [400, 404, 406, 429] + ([503] if self.method in SAFE_METHODS else [])
+        # 401 on reads too: reads need no credentials, but an expired or revoked token is refused, not ignored.
+        statuses = [400, 401, 404, 406, 429] + ([503] if self.method in SAFE_METHODS else [])
         if self.method not in SAFE_METHODS:
-            statuses += [401, 403, 413, 415] if self.method != "DELETE" else [401, 403]
+            statuses += [403, 413, 415] if self.method != "DELETE" else [403]
         if self.method in {"PUT", "PATCH", "DELETE"}:
             statuses += [409, 412]
         if self.method == "POST":

@@ -1,6 +1,7 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from stats.tokens import token_create
 
 
 @pytest.fixture
@@ -11,7 +12,7 @@ def api():
 @pytest.fixture
 def curator_api(curator):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=curator).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=curator)[1]}")
     return client
 
 
@@ -20,7 +21,7 @@ def member_api(django_user_model):
     """An authenticated user who is not a curator."""
     user = django_user_model.objects.create_user("reader", password="a-long-reader-password")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)[1]}")
     return client
 
 

@@ -34,7 +34,7 @@ def take_tokens_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stats", "0007_data_versions_and_the_past"),
+        ("stats", "0008_redactions"),
         ("knox", "0009_extend_authtoken_field"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),

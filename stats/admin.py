@@ -19,7 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from stats import tokens, versions
 from stats.importing import ImportRefused, decoded, figures_import
 from stats.models import DUPLICATE_CLAIM_MESSAGE, Category, Conflict, Dataset, Figure, Party, Redaction, Report, Source
-from stats.redactions import REASON_MISSING, REDACTABLE, revision_redact
+from stats.redactions import REASON_MISSING, REDACTABLE, REDACTION_REASON, revision_redact
 from stats.services import figures_touch
 
 
@@ -55,6 +55,8 @@ def revision_in_words(revision, shown) -> str:
         and getattr(revision, field.attname) != getattr(previous, field.attname)
     ]
     if previous is not None and not edited:
+        if revision.history_change_reason == REDACTION_REASON:  # its text taken back in this and earlier revisions
+            return f"{who} redacted the text{' of' + row if row else ''} {when}"
         return ""
     names = ", ".join(str(field.verbose_name) for field in edited) or "it"
     return f"{who} changed {names}{' of' + row if row else ''} {when}"

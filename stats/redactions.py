@@ -33,6 +33,8 @@ REDACTABLE = {
     Category: ["description"],
     Dataset: ["description"],
 }
+# The change reason of the row's own revision when a redaction takes back its current text.
+REDACTION_REASON = "redaction"
 REASON_MISSING = "Give the reason for the redaction: it replaces the text, where everyone reads it."
 
 
@@ -85,6 +87,9 @@ def revision_redact(*, model: type, revision: int, fields: list[str], reason: st
             for field in current:
                 setattr(row, field, text)
             row._history_user = user  # django-simple-history's way to name who made the revision, in a request or not
+            # Its revision differs from the one before in nothing (that one is redacted too): the reason tells a
+            # change form opened before it that the row changed (stats/admin.py, revision_in_words).
+            row._change_reason = REDACTION_REASON
             row.save(using=alias, update_fields=current + (["updated_at"] if model is Figure else []))
             figures_touch(changed=row)
         versions.count_redaction(alias)

@@ -266,6 +266,30 @@ def test_a_change_form_saved_after_another_curator_changed_the_figure_is_refused
     assert (figure.value, figure.notes) == (765200, "Read from the table.")
 
 
+def test_a_change_form_opened_before_its_text_was_redacted_cannot_put_the_text_back(client, curator):
+    # The redaction rewrites the revisions that held the words, then saves the row with the redacted text: its own
+    # revision differs in nothing from the (redacted) one before, yet a form opened before it still holds the words.
+    from stats.redactions import revision_redact
+
+    figure = FigureFactory(notes="Call Jane Doe at +380 555 0101")
+    client.force_login(curator)
+    url = reverse("admin:stats_figure_change", args=[figure.pk])
+    opened = client.get(url)
+    version = read_version(opened)
+    assert "Jane Doe" in opened.content.decode()
+    redactor = curator_named("bob")
+    revision = Figure.history.get(id=figure.pk).history_id
+    revision_redact(model=Figure, revision=revision, fields=["notes"], reason="personal data", user=redactor)
+    stale = figure_form(figure, value=765200, notes="Call Jane Doe at +380 555 0101")  # the form as it was opened
+    response = client.post(url, {**stale, "_read_version": version})
+    assert response.status_code == 200
+    assert re.search(r"since you opened this form, bob redacted the text at \d\d:\d\d:\d\d UTC\.",
+                     response.content.decode())
+    figure.refresh_from_db()
+    assert figure.notes.endswith(": personal data") and figure.value != 765200
+    assert not Figure.history.filter(id=figure.pk, notes__contains="Jane Doe").exists()
+
+
 def test_a_change_form_is_not_refused_for_a_change_of_what_the_figure_only_shows(admin_client, figure):
     url = reverse("admin:stats_figure_change", args=[figure.pk])
     version = read_version(admin_client.get(url))

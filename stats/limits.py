@@ -2,8 +2,9 @@
 
 A client asking whether its copy is still current (If-None-Match) is answered 304 without a body: a chart tool or a
 feed reader polling a few shared addresses is then never refused for asking. DRF counts a request before its view
-runs; the throttles here count it as DRF does, and take the hit back once the answer turns out to be a 304
-(`LimitsMiddleware`), whether the 304 came from an API view or from ConditionalGetMiddleware on a page.
+runs; the throttles here count it as DRF does, and take the hit back once the answer turns out to be a 304 for the
+very ETag the client was given (`LimitsMiddleware`), whether the 304 came from an API view or from
+ConditionalGetMiddleware on a page; a 304 to `If-None-Match: *`, or one whose view drew a chart, counts.
 
 The pages and their chart files (everything stats/pages serves) have their own rate, counted like the API's, per
 client address (stats.proxies) in the cache, so that with REDIS_URL every process and host shares the count.
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.shortcuts import render
 
 from stats import proxies
+from stats.pages import drawings
 
 HITS = "counted_hits"  # the request's attribute listing the throttles that counted it
 
@@ -60,6 +62,18 @@ class PagesRateThrottle(TakenBackWhenUnchanged, proxies.AnonRateThrottle):
         return settings.PAGES_THROTTLE_ANON
 
 
+def unchanged_cheaply(request, response) -> bool:
+    """Return whether `response` is a 304 that is free to give: it names the very copy the client holds (an ETag it
+    was given, never `*`, which matches whatever the view made) and drew no chart on the way.
+
+    A page's 304 is decided on its way out (ConditionalGetMiddleware), after its view ran: with `*`, or with a chart
+    too large to keep, a client could otherwise have new work done for it without ever being counted."""
+    if response.status_code != 304 or drawings.drawings_begun():
+        return False
+    asked = request.headers.get("If-None-Match", "")
+    return bool(asked) and "*" not in {tag.strip() for tag in asked.split(",")}
+
+
 def page_views() -> set:
     """Return the views stats/pages serves (its pages, embed and chart files)."""
     from stats.pages import urls
@@ -78,9 +92,10 @@ class LimitsMiddleware:
         self.pages = None
 
     def __call__(self, request):
+        drawings.forget_drawings()
         response = self.get_response(request)
         hits = request.__dict__.pop(HITS, [])
-        if response.status_code == 304:
+        if unchanged_cheaply(request, response):
             for throttle in hits:
                 throttle.take_back()
         return response
@@ -98,9 +113,7 @@ class LimitsMiddleware:
         return refused(request, "pages/429.html", 429, max(1, math.ceil(throttle.wait() or 1)))
 
     def process_exception(self, request, exception):
-        from stats.pages.drawings import TooManyDrawings
-
-        if isinstance(exception, TooManyDrawings):
+        if isinstance(exception, drawings.TooManyDrawings):
             return refused(request, "pages/503-drawing.html", 503, exception.retry_after)
         return None
 

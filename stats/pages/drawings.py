@@ -51,10 +51,24 @@ local_lock = threading.Lock()
 local_held = 0
 
 
+# How many drawings this thread began in the request it serves (LimitsMiddleware resets and reads it: a 304 whose
+# view drew a chart cost a drawing, and counts against the rate).
+began = threading.local()
+
+
+def drawings_begun() -> int:
+    return getattr(began, "count", 0)
+
+
+def forget_drawings() -> None:
+    began.count = 0
+
+
 @contextmanager
 def drawing_slot():
     """Hold one of the CHART_DRAWINGS_AT_ONCE slots while drawing, or raise TooManyDrawings."""
     limit = settings.CHART_DRAWINGS_AT_ONCE
+    began.count = drawings_begun() + 1
     if settings.REDIS_URL:
         client, take = shared(settings.REDIS_URL)
         lease, now = uuid.uuid4().hex, time.time()

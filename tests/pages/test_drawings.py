@@ -166,3 +166,36 @@ def test_runs_apart_stay_apart_when_thinned():
     figure = charts.draw(charts.styled([charts.Line(label="Two runs", points=points)]), size="wide", marked=None)
     runs = figure.axes[0].get_lines()
     assert len(runs) == 2 and sum(len(run.get_xdata()) for run in runs) <= 800
+
+
+def test_a_304_counts_against_the_pages_rate_when_it_cost_a_drawing_or_matched_any_copy(
+    client, claims, draws, settings  # noqa: F811
+):
+    # A page's 304 is decided after its view ran. `If-None-Match: *` matches whatever the view made, so each new
+    # question would be drawn and kept uncounted; a chart too large to keep is drawn again for each 304.
+    settings.PAGES_THROTTLE_ANON = "3/minute"
+    starred = [
+        client.get(f"{QUANTITY}chart.svg", {"as_of": f"2024-12-{day:02}"}, HTTP_IF_NONE_MATCH="*").status_code
+        for day in range(10, 15)
+    ]
+    assert starred == [304, 304, 304, 429, 429]
+    assert draws == ["article"] * 3
+
+
+def test_a_304_for_a_chart_too_large_to_keep_counts_and_one_for_a_kept_chart_does_not(
+    client, claims, draws, settings  # noqa: F811
+):
+    settings.PAGES_THROTTLE_ANON = "3/minute"
+    kept = client.get(f"{QUANTITY}chart.svg")
+    assert kept.status_code == 200
+    again = [client.get(f"{QUANTITY}chart.svg", HTTP_IF_NONE_MATCH=kept["ETag"]).status_code for _ in range(5)]
+    assert again == [304] * 5 and draws == ["article"]  # drawn once, remembered: the 304s cost no drawing
+    settings.CHART_CACHE_MAX_BYTES = 1  # nothing is kept: every answer draws anew
+    large = client.get(f"{QUANTITY}chart.svg", {"as_of": "2024-12-16"})
+    assert large.status_code == 200
+    redrawn = [
+        client.get(f"{QUANTITY}chart.svg", {"as_of": "2024-12-16"}, HTTP_IF_NONE_MATCH=large["ETag"]).status_code
+        for _ in range(3)
+    ]
+    assert redrawn == [304, 429, 429]  # the 200s and the redrawn 304 are the 3 a minute
+    assert draws == ["article"] * 3

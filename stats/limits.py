@@ -122,8 +122,11 @@ def refused(request, template: str, status: int, retry_after: int):
     """Return a page saying the request was refused for now, and when to try again (Retry-After, in seconds)."""
     from csp.decorators import csp_replace
 
-    from stats.pages.views import PAGE_POLICY
+    from stats.pages.views import EMBED_POLICY, PAGE_POLICY
 
     response = render(request, template, {"seconds": retry_after}, status=status)
     response["Retry-After"] = str(retry_after)
-    return csp_replace(PAGE_POLICY)(lambda: response)()
+    framed = request.resolver_match is not None and request.resolver_match.url_name == "embed"
+    if framed:  # shown inside another site's page, as the embed itself is
+        response.xframe_options_exempt = True
+    return csp_replace(EMBED_POLICY if framed else PAGE_POLICY)(lambda: response)()

@@ -357,9 +357,9 @@ def with_quantity(template: str):
 
 
 quantity_page = pages(with_quantity("pages/quantity.html"))
-embed = xframe_options_exempt(
-    csp_replace({**PAGE_POLICY, "frame-ancestors": ["*"]})(as_recorded(with_quantity("pages/embed.html")))
-)
+# The embed's own policy: other sites may frame it (and so its 429 and 503 pages: stats/limits.py).
+EMBED_POLICY = {**PAGE_POLICY, "frame-ancestors": ["*"]}
+embed = xframe_options_exempt(csp_replace(EMBED_POLICY)(as_recorded(with_quantity("pages/embed.html"))))
 
 
 def served_from(request) -> str:

@@ -126,6 +126,11 @@ def test_a_drawing_past_the_cap_is_a_503_with_retry_after(client, claims, slots,
         busy_page = client.get(QUANTITY, {"as_of": "2024-12-14"})
         assert (busy_page.status_code, busy_page["Retry-After"]) == (503, "2")
         assert client.get(f"{QUANTITY}chart.svg").status_code == 200  # a chart drawn before needs no slot
+        # The embed's refusal is shown inside another site's page, as the embed is: it may be framed there.
+        framed = client.get(QUANTITY.replace("/conflicts/", "/embed/"), {"as_of": "2024-12-13"})
+        assert (framed.status_code, framed["Retry-After"]) == (503, "2")
+        assert "frame-ancestors *" in framed["Content-Security-Policy"] and "X-Frame-Options" not in framed
+        assert "frame-ancestors 'none'" in busy_page["Content-Security-Policy"]
     assert client.get(f"{QUANTITY}chart.png").status_code == 200
     assert draws == ["article", "article"]
 

@@ -370,7 +370,7 @@ def as_stored(value):
     return value.pk if isinstance(value, models.Model) else value
 
 
-def insert_with_history(rows: list[Row], user) -> None:
+def insert_with_history(rows: list[Row], user, reason: str | None = None) -> None:
     """Insert the rows' figures with one executemany, and their "created" revisions with one INSERT … SELECT."""
     if not rows:
         return
@@ -405,7 +405,7 @@ def insert_with_history(rows: list[Row], user) -> None:
             [params(row.values) for row in rows],
         )
         revision = {"history_date": ops.adapt_datetimefield_value(versions.revision_time()), "history_type": "+",
-                    "history_user_id": getattr(user, "pk", None), "history_change_reason": None, "history_end": None}
+                    "history_user_id": getattr(user, "pk", None), "history_change_reason": reason, "history_end": None}
         targets, sources, values = [], [], []
         for field in history._meta.concrete_fields:
             if field.primary_key:
@@ -444,6 +444,7 @@ def figures_import(
     update_existing: bool = True,
     user=None,
     progress: Callable[[str], None] | None = None,
+    reason: str | None = None,
 ) -> ImportResult:
     """Import figures from CSV in the export's columns: all rows or none; return what was (or would be) done.
 
@@ -457,7 +458,7 @@ def figures_import(
         try:
             with source.open(encoding="utf-8-sig", newline="") as stream:
                 return figures_import(source=stream, dry_run=dry_run, update_existing=update_existing, user=user,
-                                      progress=progress)
+                                      progress=progress, reason=reason)
         except OSError as error:
             raise ImportRefused([RowError(0, [], f"cannot read {source}: {error.strerror or error}")]) from None
     report = progress or (lambda message: None)
@@ -482,14 +483,15 @@ def figures_import(
         report(f"validated; writing {len(to_create):,} new and {len(to_update):,} changed figures")
         try:
             with transaction.atomic():
-                insert_with_history(to_create, user)
+                insert_with_history(to_create, user, reason)
                 now = timezone.now()
                 for figure in to_update:
                     figure.updated_at = now
                 changed = [name for name in UPDATABLE if not rows or name in rows[0].values]
                 if to_update:
                     bulk_update_with_history(to_update, Figure, [*changed, "updated_at"], batch_size=CHUNK,
-                                             default_user=user, default_date=versions.revision_time())
+                                             default_user=user, default_date=versions.revision_time(),
+                                             default_change_reason=reason)
         except IntegrityError:
             raise ImportRefused(locate_refusal(to_create) or [
                 RowError(0, [], "the database refused the file (another write may have come first)")

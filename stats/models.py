@@ -647,3 +647,153 @@ class Redaction(models.Model):
 PastConflict, PastParty, PastSource, PastReport, PastCategory, PastDataset, PastFigure = make_twins(
     [Conflict, Party, Source, Report, Category, Dataset, Figure], module=__name__
 )
+
+
+class FeedState(models.TextChoices):
+    NEVER = "never", "never synced"
+    CURRENT = "current", "current"
+    HELD = "held", "changes held for review"
+    FAILED = "failed", "failed"
+
+
+class Feed(models.Model):
+    """What the service knows of one feed's origin: its last read, its state, the version it holds.
+
+    The feed itself (its addresses, its converter) is declared in code (stats/sync/feeds.py), never stored here: no
+    one can point the server at another address through the admin or the API.
+    """
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="feeds")
+    name = models.CharField(max_length=100)
+    state = models.CharField(max_length=10, choices=FeedState.choices, default=FeedState.NEVER)
+    checked_at = models.DateTimeField(null=True, blank=True, help_text="The last successful read of the origin.")
+    changed_at = models.DateTimeField(null=True, blank=True, help_text="The last change the sync applied.")
+    version = models.CharField(max_length=200, blank=True, help_text="The version read: ETag, commit or hash.")
+    etag = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True, help_text="The last failure or hold, in words.")
+    # A model's feed: the run whose figures the service holds, and the day it was applied (one run a day at most).
+    run = models.CharField(max_length=300, blank=True)
+    run_applied_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["dataset__slug", "name"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "name"], name="feed_unique_name")]
+
+    def __str__(self):
+        return f"{self.dataset.slug}/{self.name}"
+
+
+class SyncedRow(models.Model):
+    """One origin row as the sync last applied it (its claim fields), and the figure it became.
+
+    The figure is null when a curator deleted it: the sync does not add it back by itself.
+    """
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="rows")
+    key = models.CharField(max_length=500)
+    figure = models.ForeignKey(Figure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    claim = models.JSONField()
+    fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["feed", "key"], name="syncedrow_unique_key")]
+
+    def __str__(self):
+        return f"{self.feed} {self.key}"
+
+
+class HeldAction(models.TextChoices):
+    ADD = "add", "add"
+    CHANGE = "change", "change"
+    REMOVE = "remove", "remove"
+    CHOOSE = "choose", "choose one"
+
+
+class HeldChange(models.Model):
+    """A change an origin made that the sync holds for a curator: recomputed at every sync of its feed."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="held_changes")
+    key = models.CharField(max_length=500)
+    action = models.CharField(max_length=10, choices=HeldAction.choices)
+    figure = models.ForeignKey(Figure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    old = models.JSONField(null=True, blank=True, help_text="The figure's claim as the service holds it.")
+    new = models.JSONField(null=True, blank=True, help_text="The origin's row, as converted.")
+    fingerprint = models.CharField(max_length=64)
+    reason = models.TextField()
+    label = models.CharField(max_length=300, blank=True, help_text="The claimant label no source is mapped to.")
+    held_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["feed", "key", "id"]
+        default_permissions = ["view"]
+        permissions = [("decide_heldchange", "Can approve or reject changes held by the sync")]
+
+    def __str__(self):
+        return f"{self.feed} {self.key}: {self.get_action_display()}"
+
+
+class Rejection(models.Model):
+    """A held change a curator rejected: not proposed again until the origin changes that row again."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="rejections")
+    key = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64)
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    rejected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["feed", "key", "fingerprint"], name="rejection_unique")]
+
+    def __str__(self):
+        return f"{self.feed} {self.key}: rejected"
+
+
+class LabelMapping(models.Model):
+    """A curator's answer to a claimant label a converter had never seen: the source it names, kept for good."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="label_mappings")
+    label = models.CharField(max_length=300)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+")
+    mapped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+    mapped_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["feed", "label"], name="labelmapping_unique")]
+
+    def __str__(self):
+        return f"{self.label} → {self.source.slug}"
+
+
+class OriginFile(models.Model):
+    """The last read of a file a feed also reads (a day's note, the report addresses), kept so that a later sync
+    that cannot read it, or need not (a day's note is read once), converts the same rows."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="origin_files")
+    name = models.CharField(max_length=100)
+    params = models.CharField(max_length=200, blank=True)
+    body = models.BinaryField()
+    etag = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64)
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["feed", "name", "params"], name="originfile_unique")]
+
+    def __str__(self):
+        return f"{self.feed} {self.name} {self.params}".strip()
+
+
+class SyncLease(models.Model):
+    """The lease one running sync holds, so that two syncs never overlap (on SQLite and PostgreSQL alike)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    holder = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name} lease until {self.expires_at}" if self.expires_at else f"{self.name} lease, free"

@@ -3,30 +3,22 @@
 from collections import Counter
 from pathlib import Path
 
+from django.conf import settings
 from django.core import serializers
 from django.db.models import Q
 from django.utils import timezone
 
 from stats import versions
-from stats.importing import figures_import
-from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Source
+from stats.models import Category, Conflict, Dataset, Feed, FeedState, Figure, Party, Report, Source
+
+VOCABULARIES = "01-vocabularies.json"
 
 
-@versions.recorded
-def shipped_data_load(*, directory: Path) -> Counter:
-    """Add the shipped rows a database lacks, file by file in name order; never change a row that exists.
-
-    JSON files are Django fixtures with natural keys; CSV files are figures in the export's format, loaded by the
-    importer. Rows are matched by natural key (a slug; a report's address, or its title and date; a figure's
-    claim), so a curator's later edit of any other field survives every reload. Return the rows added per model.
-    """
+def fixtures_load(paths: list[Path]) -> Counter:
+    """Add the rows of these Django fixtures (natural keys) that the database lacks; never change a row that exists
+    (a curator's later edit survives every reload). Return the rows added per model."""
     added = Counter()
-    for path in sorted([*directory.glob("*.json"), *directory.glob("*.csv")]):
-        if path.suffix == ".csv":
-            result = figures_import(source=path, update_existing=False)
-            added["figures"] += result.created
-            added["reports"] += result.reports_created
-            continue
+    for path in paths:
         with path.open(encoding="utf-8") as stream:
             for deserialized in serializers.deserialize("json", stream):
                 row = deserialized.object
@@ -35,7 +27,40 @@ def shipped_data_load(*, directory: Path) -> Counter:
                 row.full_clean()
                 row.save()
                 added[row._meta.verbose_name_plural] += 1
-    return +added
+    return added
+
+
+@versions.recorded
+def vocabularies_load() -> Counter:
+    """Add the shipped vocabularies (conflicts, parties, sources, categories, datasets) the database lacks: what a
+    sync's claims need, so that `migrate` and `sync` make a working server."""
+    return fixtures_load([settings.FIXTURES_DIR / VOCABULARIES])
+
+
+def shipped_data_load(*, directory: Path) -> tuple[Counter, list]:
+    """Load the shipped data into a database that lacks it: the JSON fixtures in `directory` (vocabularies, the
+    founding article), then a first sync of every feed never synced, from the origins' files shipped in
+    `directory / "origins"`, through the same converters as a sync from the origins. Feeds synced before are left
+    alone (a later sync from the origin brings what is new). Return the rows added per model, and each feed's
+    outcome."""
+    from stats.sync import lease
+    from stats.sync.engine import sync
+    from stats.sync.feeds import all_feeds
+
+    with versions.recorded_write():
+        added = fixtures_load(sorted(directory.glob("*.json")))
+    outcomes = []
+    with lease.held():
+        for feed in all_feeds():
+            if Feed.objects.filter(dataset__slug=feed.dataset, name=feed.name).exclude(state=FeedState.NEVER).exists():
+                continue
+            origins = directory / "origins"
+            also = {name: str(origins / path) for name, path in feed.shipped_also.items()}
+            outcome = sync(feed, address=str(origins / feed.shipped), also=also, allow_files=True,
+                           commit=feed.shipped_commit)
+            outcomes.append(outcome)
+            added["figures"] += outcome.added
+    return +added, outcomes
 
 
 def figures_touch(*, changed) -> int:

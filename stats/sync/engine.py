@@ -27,6 +27,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -195,7 +196,7 @@ class AlsoReader:
             return None
         self.fetches += 1
         try:
-            fetched = fetch(template.format(**params), previous=kept, allow_files=self.allow_files)
+            fetched = fetch(template.format(**params), previous=kept, allow_files=self.allow_files, **fetch_limits())
         except (FetchFailed, KeyError):
             return bytes(kept.body) if kept is not None else None
         if fetched.unchanged:
@@ -214,6 +215,12 @@ class AlsoReader:
                 defaults={"body": read.body, "etag": read.etag, "last_modified": read.last_modified,
                           "sha256": read.sha256, "read_at": read.read_at},
             )
+
+
+def fetch_limits() -> dict:
+    """Return the fetching limits a deployment set (SYNC_FETCH_LIMITS), else fetch()'s own: ~10 s to connect, 60 s
+    a try, two retries, 50 MB."""
+    return dict(getattr(settings, "SYNC_FETCH_LIMITS", {}))
 
 
 def feed_row(spec: declared.Feed) -> Feed | None:
@@ -243,7 +250,7 @@ def sync(
     today = today or timezone.now().date()
     address = address or spec.configured_address()
     try:
-        fetched = fetch(address, previous=feed if feed.sha256 else None, allow_files=allow_files)
+        fetched = fetch(address, previous=feed if feed.sha256 else None, allow_files=allow_files, **fetch_limits())
     except FetchFailed as error:
         return failed(feed, outcome, error.reason, dry_run)
     version = fetched.etag.strip('"') or commit or fetched.sha256[:12]
@@ -351,6 +358,8 @@ def compare(feed: Feed, spec: declared.Feed, rows: list[dict], today: datetime.d
             plan.held.append(hold(feed, key, action, current, row,
                                   f"the claimant label '{row.get('label', '')}' is not mapped to a source yet"))
             continue
+        if current is None and spec.partial and repeats(series, claim):
+            continue  # a partial version restating the newest total on a later day: not a new claim
         if current is None:
             why = "" if first else implausible_row(series, claim)
             if why:
@@ -389,6 +398,15 @@ def implausible_row(series: dict, claim: dict) -> str:
         return ""
     points = series.get(group_of(claim), [])
     return implausible(points, datetime.date.fromisoformat(claim["period_end"]), int(claim["value"]))
+
+
+def repeats(series: dict, claim: dict) -> bool:
+    """Whether the claim's value is the one its series last held before its day."""
+    if claim["period_start"] or not claim["value"].isdigit():
+        return False
+    day = datetime.date.fromisoformat(claim["period_end"])
+    before = [value for point_day, value in series.get(group_of(claim), []) if point_day < day]
+    return bool(before) and before[-1] == int(claim["value"])
 
 
 def hold(feed: Feed, key: str, action: str, current: SyncedRow | None, row: dict | None, reason: str) -> HeldChange:

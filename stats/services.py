@@ -47,6 +47,7 @@ def shipped_data_load(*, directory: Path) -> tuple[Counter, list]:
     from stats.sync.engine import sync
     from stats.sync.feeds import all_feeds
 
+    reports = Report.objects.count()
     with versions.recorded_write():
         added = fixtures_load(sorted(directory.glob("*.json")))
     outcomes = []
@@ -60,6 +61,7 @@ def shipped_data_load(*, directory: Path) -> tuple[Counter, list]:
                            commit=feed.shipped_commit)
             outcomes.append(outcome)
             added["figures"] += outcome.added
+    added["reports"] = Report.objects.count() - reports
     return +added, outcomes
 
 

@@ -332,6 +332,11 @@ def compare(feed: Feed, spec: declared.Feed, rows: list[dict], today: datetime.d
                 plan.run = ""
                 return plan
             return replace_run(plan, synced, by_key)
+        if synced:
+            marks = {key: fingerprint(claim_of(found[0])) for key, found in by_key.items()}
+            if marks != {key: held.fingerprint for key, held in synced.items()}:
+                plan.note = "the model's run was re-estimated under the same report; it waits for the next run"
+            return plan
     first = not synced
     series = defaultdict(list)
     for held in synced.values():

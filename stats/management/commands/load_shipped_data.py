@@ -17,7 +17,7 @@ class Command(BaseCommand):
         try:
             added, outcomes = shipped_data_load(directory=settings.FIXTURES_DIR)
         except (DeserializationError, ValidationError, Busy) as error:
-            raise CommandError(f"The shipped data could not be loaded: {error}") from None
+            raise CommandError(f"The shipped data could not be loaded, nothing was changed: {error}") from None
         for outcome in outcomes:
             self.stdout.write(str(outcome))
         broken = [outcome for outcome in outcomes if outcome.failed]

@@ -1,5 +1,6 @@
 """Production mode: `check --deploy`, HTTPS behind a proxy, and the health probe a load balancer calls."""
 
+import configparser
 import datetime
 import json
 import shutil
@@ -271,3 +272,40 @@ def test_health_names_a_never_checked_feed_only_once_another_was_checked(client,
     assert health_feeds(client) == "ok"
     Feed.objects.create(dataset=two_feeds, name="gaza", state="current", checked_at=timezone.now())
     assert health_feeds(client) == "stale: tfp/report (never checked)"
+
+
+def unit_file(name: str) -> dict[str, dict[str, str]]:
+    """Return a systemd unit file of deploy/ as its sections' settings."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str
+    parser.read_string((ROOT / "deploy" / name).read_text())
+    return {section: dict(parser[section]) for section in parser.sections()}
+
+
+def manage_command(line: str) -> str:
+    """Return the management command that `line` runs (after `manage.py`), checking that it exists."""
+    command = line.split("manage.py", 1)[1].split()[0]
+    assert (ROOT / "stats" / "management" / "commands" / f"{command}.py").is_file(), command
+    return command
+
+
+def test_the_systemd_timer_starts_the_sync_hourly_and_catches_up_after_downtime():
+    timer, service = unit_file("conflictdata-sync.timer"), unit_file("conflictdata-sync.service")
+    assert timer["Timer"]["OnCalendar"] == "hourly"
+    assert (timer["Timer"]["Persistent"], timer["Install"]["WantedBy"]) == ("true", "timers.target")
+    assert timer["Timer"]["RandomizedDelaySec"]
+    assert timer["Timer"]["Unit"] == "conflictdata-sync.service"
+    assert (service["Service"]["Type"], service["Service"]["User"]) == ("oneshot", "conflictdata")
+    assert service["Service"]["EnvironmentFile"].startswith("/")
+    assert manage_command(service["Service"]["ExecStart"]) == "sync"
+
+
+def test_the_cron_example_syncs_hourly_mailing_only_failures():
+    lines = [line for line in (ROOT / "deploy" / "cron.example").read_text().splitlines()
+             if line and not line.startswith("#")]
+    mailto, entry = lines
+    assert mailto.startswith("MAILTO=")
+    minute, hour, day, month, weekday, command = entry.split(maxsplit=5)
+    assert minute.isdigit() and (hour, day, month, weekday) == ("*", "*", "*", "*")
+    assert manage_command(command) == "sync"
+    assert "flock" not in command and "%" not in command  # the sync's lease; cron would read % as a newline

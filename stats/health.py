@@ -1,4 +1,5 @@
-"""`GET /health/`: whether this process can serve — database reachable, migrations applied, cache reachable."""
+"""`GET /health/`: whether this process can serve — database reachable, migrations applied, cache reachable — and
+whether the feeds are read as often as their origins change (which never stops the service)."""
 
 from functools import cache
 
@@ -9,8 +10,11 @@ from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from redis.exceptions import RedisError
+
+from stats.sync.status import stale
 
 
 @cache
@@ -55,15 +59,24 @@ def cache_warning() -> str | None:
     return None
 
 
+def feeds_report() -> str:
+    """Return "ok", or "stale: " and each feed not read successfully for three times its cadence."""
+    late = stale(timezone.now())
+    return "stale: " + ", ".join(late) if late else "ok"
+
+
 @never_cache
 def health(request):
     """Answer 200 when the database is reachable with every migration applied (and Redis, when configured), else
     503, naming each problem; `warnings` names what should be put right without stopping the service (Redis
-    without maxmemory). A load balancer's probe: never throttled, reachable over plain HTTP."""
+    without maxmemory), `checks.feeds` the feeds not read for too long (old data is not a dead service: still 200).
+    A load balancer's probe: never throttled, reachable over plain HTTP."""
     checks = {"database": database_problem() or "ok"}
     if settings.REDIS_URL:
         checks["cache"] = cache_problem() or "ok"
     healthy = all(result == "ok" for result in checks.values())
+    if checks["database"] == "ok":  # reported, but old data does not make this process unable to serve
+        checks["feeds"] = feeds_report()
     status = "ok" if healthy else "unavailable"
     answer = {"status": status, "checks": checks}
     # What does not stop this process serving, but should be put right: warned of, still 200.

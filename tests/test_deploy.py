@@ -1,5 +1,7 @@
 """Production mode: `check --deploy`, HTTPS behind a proxy, and the health probe a load balancer calls."""
 
+import configparser
+import datetime
 import json
 import shutil
 import subprocess
@@ -11,8 +13,10 @@ from pathlib import Path
 import pytest
 import redis
 from django.test import override_settings
+from django.utils import timezone
 
 from tests.conftest import REQUIRE_SERVICES, production
+from tests.factories import DatasetFactory
 from tests.test_throttling import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +63,7 @@ def test_plain_http_is_redirected_but_the_health_probe_is_not(client):
 def test_health_is_200_with_the_database_reachable_and_migrated(client):
     response = client.get("/health/")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "feeds": "ok"}}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -68,13 +72,13 @@ def test_health_checks_redis_when_it_is_configured(client, redis_url):
     with override_settings(REDIS_URL=redis_url, CACHES=redis):
         body = client.get("/health/").json()
     body.pop("warnings", None)  # without maxmemory (tests/pages/test_drawings.py)
-    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "feeds": "ok"}}
     gone = "redis://127.0.0.1:1/0"
     with override_settings(REDIS_URL=gone, CACHES={"default": {**redis["default"], "LOCATION": gone}}):
         response = client.get("/health/")
     assert response.status_code == 503
     assert response.json() == {
-        "status": "unavailable", "checks": {"database": "ok", "cache": "unreachable (ConnectionError)"},
+        "status": "unavailable", "checks": {"database": "ok", "cache": "unreachable (ConnectionError)", "feeds": "ok"},
     }
 
 
@@ -215,9 +219,93 @@ def test_health_warns_without_failing_when_redis_can_grow_without_bound(client, 
         response = client.get("/health/")
     assert response.status_code == 200
     body = response.json()
-    assert (body["status"], body["checks"]) == ("ok", {"database": "ok", "cache": "ok"})
+    assert (body["status"], body["checks"]) == ("ok", {"database": "ok", "cache": "ok", "feeds": "ok"})
     if warning is None:
         assert "warnings" not in body
     else:
         (found,) = body["warnings"]
         assert found.startswith(warning)
+
+
+def health_feeds(client) -> str:
+    """Return what /health/ says of the feeds, asserting it stays 200 (old data is not a dead service)."""
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    return response.json()["checks"]["feeds"]
+
+
+@pytest.fixture
+def two_feeds(monkeypatch):
+    """Declare a daily feed and a monthly one (instead of the converters', which other branches still add)."""
+    from stats.sync import status
+    from stats.sync.feeds import Feed as Declaration
+
+    declared = {
+        ("tfp", name): Declaration(dataset="tfp", name=name, address=f"https://origin.example.org/{name}.json",
+                                   convert=lambda body, origin: [], key=lambda row: "",
+                                   cadence=datetime.timedelta(days=days))
+        for name, days in (("gaza", 1), ("report", 30))
+    }
+    monkeypatch.setattr(status, "declarations", lambda: declared)
+    return DatasetFactory(slug="tfp")
+
+
+def test_health_names_feeds_unread_for_three_times_their_cadence_and_stays_200(client, two_feeds):
+    from stats.models import Feed
+
+    now = timezone.now()
+    gaza = Feed.objects.create(dataset=two_feeds, name="gaza", state="current",
+                               checked_at=now - datetime.timedelta(days=2, hours=23))
+    Feed.objects.create(dataset=two_feeds, name="report", state="current", checked_at=now - datetime.timedelta(days=80))
+    assert health_feeds(client) == "ok"
+    checked = datetime.datetime(2026, 8, 1, 6, 30, tzinfo=datetime.UTC)
+    Feed.objects.filter(pk=gaza.pk).update(checked_at=checked, state="failed", message="failed: HTTP 500")
+    assert health_feeds(client) == "stale: tfp/gaza (checked 2026-08-01 06:30 UTC)"
+
+
+def test_health_names_a_never_checked_feed_only_once_another_was_checked(client, two_feeds):
+    from stats.models import Feed
+
+    assert health_feeds(client) == "ok"  # a new server before its first sync: nothing is late
+    Feed.objects.create(dataset=two_feeds, name="report", state="failed", message="failed: timed out")
+    assert health_feeds(client) == "ok"
+    Feed.objects.create(dataset=two_feeds, name="gaza", state="current", checked_at=timezone.now())
+    assert health_feeds(client) == "stale: tfp/report (never checked)"
+
+
+def unit_file(name: str) -> dict[str, dict[str, str]]:
+    """Return a systemd unit file of deploy/ as its sections' settings."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str
+    parser.read_string((ROOT / "deploy" / name).read_text())
+    return {section: dict(parser[section]) for section in parser.sections()}
+
+
+def manage_command(line: str) -> str:
+    """Return the management command that `line` runs (after `manage.py`), checking that it exists."""
+    command = line.split("manage.py", 1)[1].split()[0]
+    assert (ROOT / "stats" / "management" / "commands" / f"{command}.py").is_file(), command
+    return command
+
+
+def test_the_systemd_timer_starts_the_sync_hourly_and_catches_up_after_downtime():
+    timer, service = unit_file("conflictdata-sync.timer"), unit_file("conflictdata-sync.service")
+    assert timer["Timer"]["OnCalendar"] == "hourly"
+    assert (timer["Timer"]["Persistent"], timer["Install"]["WantedBy"]) == ("true", "timers.target")
+    assert timer["Timer"]["RandomizedDelaySec"]
+    assert timer["Timer"]["Unit"] == "conflictdata-sync.service"
+    assert (service["Service"]["Type"], service["Service"]["User"]) == ("oneshot", "conflictdata")
+    assert service["Service"]["EnvironmentFile"].startswith("/")
+    assert manage_command(service["Service"]["ExecStart"]) == "sync"
+
+
+def test_the_cron_example_syncs_hourly_mailing_only_failures():
+    lines = [line for line in (ROOT / "deploy" / "cron.example").read_text().splitlines()
+             if line and not line.startswith("#")]
+    mailto, entry = lines
+    assert mailto.startswith("MAILTO=")
+    minute, hour, day, month, weekday, command = entry.split(maxsplit=5)
+    assert minute.isdigit() and (hour, day, month, weekday) == ("*", "*", "*", "*")
+    assert manage_command(command) == "sync"
+    assert "flock" not in command and "%" not in command  # the sync's lease; cron would read % as a newline

@@ -12,7 +12,9 @@ from rest_framework.validators import UniqueValidator
 
 from stats.api.errors import model_errors
 from stats.citations import ATTRIBUTION_PATHS, CITATION_PATHS, format_attribution, format_citation
-from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Source
+from stats.models import Category, Conflict, Dataset, FeedState, Figure, Party, Report, Source
+from stats.past import is_past
+from stats.sync.status import feed_rows, statuses
 from stats.vocabularies import slug_pks
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -241,10 +243,59 @@ class ReportSerializer(ModelCleanSerializer):
         validators = []
 
 
+class FeedSerializer(serializers.Serializer):
+    """One feed of a dataset as the sync last left it (stats/sync/status.py): bookkeeping, never written here."""
+
+    name = serializers.CharField(help_text="The feed's name, unique within its dataset (e.g. `personnel`).")
+    address = serializers.CharField(
+        help_text="The address of the feed's main file at its origin, as this deployment is configured (set in code "
+        "or by the server's environment, never through the API); empty for a feed no longer declared.",
+    )
+    state = serializers.ChoiceField(
+        choices=FeedState.choices,
+        help_text="`never`: not synced yet; `current`: the last sync read the origin and applied what it could; "
+        "`held`: changes wait for a curator; `failed`: the last sync could not read the origin (see `message`).",
+    )
+    checked_at = serializers.DateTimeField(
+        allow_null=True, help_text="The last successful read of the origin; null when never read.",
+    )
+    changed_at = serializers.DateTimeField(
+        allow_null=True, help_text="The last change the sync applied to the figures; null when none yet.",
+    )
+    version = serializers.CharField(help_text="The origin's version last read: its ETag, commit or content hash.")
+    held = serializers.IntegerField(help_text="How many of the origin's changes wait for a curator's decision.")
+    message = serializers.CharField(help_text="The last failure or hold, in words; empty when there is none.")
+
+
+class FeedsField(serializers.ListField):
+    """A dataset's feeds: those declared in code and those the service has synced, each with its state.
+
+    The present state only: an answer about the past (`as_recorded`) shows null, since feeds are bookkeeping that
+    changes without a data version, so it could be neither true of that moment nor stable.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(child=FeedSerializer(), read_only=True, allow_null=True, **kwargs)
+
+    def get_attribute(self, instance):
+        if is_past(type(instance)):
+            return None
+        rows = getattr(instance, "feed_rows", None)  # prefetched by the view (DatasetViewSet.get_queryset)
+        if rows is None:
+            rows = list(feed_rows().filter(dataset=instance))
+        return statuses(instance.slug, rows)
+
+
 class DatasetSerializer(ModelCleanSerializer):
+    feeds = FeedsField(
+        help_text="The streams of claims the sync reads from this dataset's origin, each with its last read, its "
+        "state and how many changes wait for a curator. The present state only: null in an answer `as_recorded` "
+        "(feeds are the service's bookkeeping, not data, and keep no past).",
+    )
+
     class Meta:
         model = Dataset
-        fields = ["slug", "name", "url", "licence", "attribution", "retrieved", "description"]
+        fields = ["slug", "name", "url", "licence", "attribution", "retrieved", "description", "feeds"]
         validators = []
 
 

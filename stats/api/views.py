@@ -8,6 +8,7 @@ import re
 from urllib.parse import urlencode
 
 from django.db import connections
+from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +27,7 @@ from rest_framework.views import APIView
 from stats import past, versions
 from stats.api import analysis, filters, serializers
 from stats.api.datapackage import datapackage
-from stats.api.mixins import ConditionalMixin, StrictQueryMixin
+from stats.api.mixins import ConditionalMixin, StrictQueryMixin, etag_for
 from stats.api.pagination import counted, ordering_with_tiebreak
 from stats.api.prepared import PreparedPages
 from stats.api.reading import ValuesReader, compiled_time_loader, keys_of, select_names
@@ -36,6 +37,7 @@ from stats.csvformat import FIGURE_CSV, FIGURE_CSV_COLUMNS, TEXT_COLUMNS, neutra
 from stats.limits import ExportRateThrottle
 from stats.models import Category, Conflict, Dataset, Figure, Party, Report, Source
 from stats.services import figures_touch
+from stats.sync import status
 
 EXPORT_BATCH = 2000
 # The actions that change or delete one row, which they read locked (ClaimsViewSet.get_queryset); not OPTIONS, whose
@@ -110,9 +112,20 @@ class CategoryViewSet(SlugLookupViewSet):
 
 
 class DatasetViewSet(SlugLookupViewSet):
-    queryset = Dataset.objects.all()
+    queryset = Dataset.objects.prefetch_related(Prefetch("feeds", queryset=status.feed_rows(), to_attr="feed_rows"))
     serializer_class = serializers.DatasetSerializer
     filterset_class = filters.DatasetFilterSet
+
+    def feeds_version(self) -> str:
+        """Return what the ETags add for `feeds`, which a sync changes without a data version (nothing in the
+        past, where feeds show null)."""
+        return "" if getattr(self, "moment", None) is not None else status.fingerprint()
+
+    def list_etag(self, request) -> str:
+        return etag_for(super().list_etag(request), self.feeds_version())
+
+    def object_etag(self, instance) -> str:
+        return etag_for(super().object_etag(instance), self.feeds_version())
 
 
 class ReportViewSet(ClaimsViewSet):

@@ -25,6 +25,7 @@ from stats.citations import LICENCE_WORDS, format_day
 from stats.models import Category, Conflict, Dataset, Figure, Party, Source
 from stats.pages import charts
 from stats.pages.queries import chart_lines, narrowed, quantities, remembered
+from stats.sync.status import last_checked
 
 # The pages' own policy: styles from the stylesheet only (no inline style), on top of the service's (settings.py).
 PAGE_POLICY = {"style-src": ["'self'"]}
@@ -166,9 +167,24 @@ def home(request):
             (conflict, by_conflict.get(conflict, []))
             for conflict in past.twin(Conflict).objects.order_by("started_on", "name")
         ],
-        "datasets": past.twin(Dataset).objects.all(),
+        "datasets": with_checks(past.twin(Dataset).objects.all()),
         "today": today,
     })
+
+
+def with_checks(datasets) -> list[tuple]:
+    """Return each dataset with the newest successful read of its feeds (None when never read, and when the page
+    shows the past: feeds are bookkeeping of the present, not data)."""
+    datasets = list(datasets)
+    checked = {} if past.moment() is not None else last_checked([dataset.pk for dataset in datasets])
+    return [(dataset, checked.get(dataset.pk)) for dataset in datasets]
+
+
+def newest_claim(figures) -> dict | None:
+    """Return the day the quantity's newest claim counts to (and its precision) and the day it was reported."""
+    return figures.order_by("-period_end", "-report__published_on").values(
+        "period_end", "date_precision", "report__published_on"
+    ).first()
 
 
 @pages
@@ -250,6 +266,8 @@ def quantity_context(request, conflict: str, party: str, category: str) -> dict:
         "title": f"{party.name}: {category.name.lower()}",
         "marked": query["as_of"] if "as_of" in raw else None,
         "credits": credits(claims),
+        "checks": with_checks(sorted({claim.dataset for claim in claims if claim.dataset_id}, key=lambda d: d.name)),
+        "newest": newest_claim(figures),
         "api": {
             "compare": api_address(
                 "compare", conflict=conflict.slug, party=party.slug, category=category.slug, as_of=raw.get("as_of"),

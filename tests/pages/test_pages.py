@@ -214,17 +214,17 @@ def test_the_pages_take_a_fixed_number_of_queries(client, claims, django_assert_
     with CaptureQueriesContext(connection) as home:
         page(client, "/")
     # 1-2 the latest claim of every quantity (the last day's figures, which of them count), 3 those claims with
-    # their relations, 4 the conflicts, 5 the datasets
-    assert len(home) == 5
+    # their relations, 4 the conflicts, 5 the datasets, 6 their feeds' newest checks
+    assert len(home) == 6
     with CaptureQueriesContext(connection) as quantity:
         page(client, QUANTITY)
     # 1-3 conflict, party, category; 4 whether the quantity has figures; 5-7 the compared claims (as on the home
-    # page); 8 the claimant checkboxes; 9 the data version (the chart's cache key); 10 the lines' series; 11 their
-    # claimants' names
-    assert len(quantity) == 11
+    # page); 8 the claimant checkboxes; 9 the newest check of the claims' datasets' feeds; 10 the newest claim; 11 the
+    # data version (the chart's cache key); 12 the lines' series; 13 their claimants' names
+    assert len(quantity) == 13
     with CaptureQueriesContext(connection) as again:
         page(client, QUANTITY)
-    assert len(again) == 9  # the chart and its legend remembered: no series read
+    assert len(again) == 11  # the chart and its legend remembered: no series read
     FigureFactory(conflict=claims["cia"].conflict, party=claims["cia"].party, category=claims["cia"].category,
                   claimed_by=claims["cia"].claimed_by, period_end=D(2024, 12, 1), value=16000)
     assert "16,000" in page(client, QUANTITY)  # a write is a new data version: the chart is drawn anew

@@ -34,7 +34,7 @@ class Origin:
 class Handler(http.server.BaseHTTPRequestHandler):
     origin: Origin
 
-    def do_GET(self):  # noqa: N802 (the standard library's name)
+    def do_GET(self):
         origin = self.origin
         origin.requests.append((self.path, self.headers.get("If-None-Match", "")))
         if self.path in origin.answers:

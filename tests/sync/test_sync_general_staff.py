@@ -230,9 +230,8 @@ def test_a_figure_a_curator_deleted_is_held_once_not_added_back(feed_at_2022, or
 
 
 def test_two_syncs_never_overlap(feed_at_2022, origin):
-    with lease.held():
-        with pytest.raises(CommandError, match="another sync is running"):
-            call_command("sync", "petroivaniuk-war-dataset", "--source", f"personnel={origin.url(PATH)}")
+    with lease.held(), pytest.raises(CommandError, match="another sync is running"):
+        call_command("sync", "petroivaniuk-war-dataset", "--source", f"personnel={origin.url(PATH)}")
     call_command("sync", "petroivaniuk-war-dataset", "--source", f"personnel={origin.url(PATH)}",
                  "--source", f"personnel.orc-losses={NO_PAGES['orc-losses']}")
 
@@ -279,7 +278,7 @@ def test_no_ordinary_day_of_the_general_staffs_series_is_held():
     held = [(day, value, implausible(points[:index], day, value))
             for index, (day, value) in enumerate(points) if implausible(points[:index], day, value)]
     assert held == []
-    day, value = points[-1]
+    day = points[-1][0]
     assert implausible(points[:-1], day, points[-2][1] - 600).startswith("falls below the value of")
     assert "times the largest daily rise" in implausible(points[:-1], day, points[-2][1] + 50_000)
     monthly = [(datetime.date(2022, month, 1), 1000 * month) for month in range(1, 12)]

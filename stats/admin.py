@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
-from stats import tokens, versions
+from stats import sync_admin, tokens, versions  # noqa: F401  (sync_admin registers the feeds' admin)
 from stats.importing import ImportRefused, decoded, figures_import
 from stats.models import DUPLICATE_CLAIM_MESSAGE, Category, Conflict, Dataset, Figure, Party, Redaction, Report, Source
 from stats.redactions import REASON_MISSING, REDACTABLE, REDACTION_REASON, revision_redact

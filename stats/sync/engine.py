@@ -57,11 +57,13 @@ RELATION_COLUMNS = ["conflict", "party", "category", "claimed_by"]
 REMOVED = "removed"
 # A daily series: a claimant whose cumulative figures for a quantity are at most this many days apart.
 DAILY_GAP = 7
-# A new day of a daily series is held when its rise per day exceeds this many times the largest rise per day of
-# the last RISES_SEEN reports (tested on the General Staff's whole series, which never comes near it).
+# A new day of a daily series is held when its rise per day exceeds this many times the largest rise per day the
+# series ever had (at least RISES_NEEDED reports in): a typo's extra digit, not a war's worst day. Tested on the
+# General Staff's whole series and on Gaza's, whose deadliest days after a ceasefire it lets through.
 JUMP = 5
-RISES_SEEN = 30
 RISES_NEEDED = 8
+# The gaps whose median tells a daily series from a sparse one: the last this many.
+GAPS_SEEN = 30
 # Also-read files fetched per sync at most (a day's note each): the rest wait for the next sync.
 ALSO_READS_PER_SYNC = 60
 
@@ -100,6 +102,7 @@ class Plan:
     held: list[HeldChange] = field(default_factory=list)
     run: str = ""
     note: str = ""
+    deferred: bool = False  # a new run that waits: its version is not recorded, so that the next sync reads it again
 
 
 def claim_of(row: dict) -> dict:
@@ -153,7 +156,7 @@ def implausible(points: list[tuple[datetime.date, int]], day: datetime.date, val
     after = [point for point in points if point[0] > day]
     if not before:
         return ""
-    recent = before[-RISES_SEEN - 1:]
+    recent = before[-GAPS_SEEN - 1:]
     gaps = [(later[0] - earlier[0]).days for earlier, later in itertools.pairwise(recent)]
     last_day, last_value = before[-1]
     if (day - last_day).days > DAILY_GAP or (gaps and statistics.median(gaps) > DAILY_GAP):
@@ -162,14 +165,13 @@ def implausible(points: list[tuple[datetime.date, int]], day: datetime.date, val
         return f"falls below the value of {last_day} ({last_value:,}) in a daily series"
     if after and (after[0][0] - day).days <= DAILY_GAP and value > after[0][1]:
         return f"rises above the value of {after[0][0]} ({after[0][1]:,}) in a daily series"
-    if len(gaps) >= RISES_NEEDED:
-        rises = [(later[1] - earlier[1]) / max((later[0] - earlier[0]).days, 1)
-                 for earlier, later in itertools.pairwise(recent)]
-        largest = max(max(rises), 1)
+    if len(before) > RISES_NEEDED:
+        largest = max(1, *((later[1] - earlier[1]) / max((later[0] - earlier[0]).days, 1)
+                           for earlier, later in itertools.pairwise(before)))
         rise = (value - last_value) / max((day - last_day).days, 1)
         if rise > JUMP * largest:
             return (f"rises by {value - last_value:,} since {last_day}, more than {JUMP} times the largest daily "
-                    f"rise of the previous {len(rises)} reports ({largest:,.0f} a day)")
+                    f"rise the series ever had ({largest:,.0f} a day)")
     return ""
 
 
@@ -284,8 +286,9 @@ def sync(
         feed.checked_at = now
         if outcome.added or outcome.changed or outcome.removed:
             feed.changed_at = now
-        feed.version, feed.etag, feed.last_modified, feed.sha256 = (
-            version, fetched.etag, fetched.last_modified, fetched.sha256)
+        if not plan.deferred:
+            feed.version, feed.etag, feed.last_modified, feed.sha256 = (
+                version, fetched.etag, fetched.last_modified, fetched.sha256)
         feed.state = FeedState.HELD if plan.held else FeedState.CURRENT
         feed.message = held_message(plan.held) or plan.note
         if plan.run:
@@ -329,7 +332,7 @@ def compare(feed: Feed, spec: declared.Feed, rows: list[dict], today: datetime.d
         if synced and run != feed.run:
             if feed.run_applied_on == today:
                 plan.note = "a new run of the model waits until tomorrow (one run a day at most)"
-                plan.run = ""
+                plan.run, plan.deferred = "", True
                 return plan
             return replace_run(plan, synced, by_key)
         if synced:

@@ -161,3 +161,20 @@ def test_no_day_of_gazas_series_is_held_as_a_jump():
                           if (reason := implausible(points[:index], day, value))
                           and "times the largest daily rise" in reason]
     assert held == {quantity: [] for quantity in series}
+
+
+def test_mediazonas_readme_adds_a_claim_only_when_the_total_moves(vocabularies, origin):
+    from stats.sync.converters import mediazona
+
+    feed = mediazona.FEEDS[0]
+    sync(feed, address=str(ORIGINS / feed.shipped), allow_files=True, commit=feed.shipped_commit)
+    readme = "# MZCasualitiesExtractor\n\nAs of **{day}**, there have been **{total}** confirmed[^1] fatalities.\n"
+    address = origin.put("/README.md", readme.format(day="2026-03-01", total=168142).encode())
+    before = data_version()
+    assert str(sync(feed, address=address)) == "mediazona-names-snapshots/total: unchanged"  # the same total, later
+    assert data_version() == before
+    origin.put("/README.md", readme.format(day="2026-03-02", total=168990).encode())
+    assert sync(feed, address=address).added == 1
+    newest = Figure.objects.filter(claimed_by__slug="mediazona").latest("period_end")
+    assert (newest.value, str(newest.period_end)) == (168990, "2026-03-02")
+    assert Figure.objects.filter(claimed_by__slug="mediazona").count() == 51

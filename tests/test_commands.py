@@ -42,6 +42,7 @@ def test_the_curators_group_holds_every_permission_on_the_claims_models_and_thei
     } | {
         "view_redaction",  # reading the record of redactions; making one takes `redact_revision`, given to few
         "add_authtoken", "delete_authtoken", "view_authtoken",  # their own API tokens (knox)
+        "view_feed", "view_heldchange", "decide_heldchange",  # the sync's feeds, and deciding what it held
     }
 
 

@@ -1,8 +1,9 @@
-"""The Russia-Ukraine shipped data (fixtures 04 to 08) against the files they were built from."""
+"""The Russia-Ukraine shipped figures (the release's rows, tests/data/shipped-figures.csv) against the origins' files
+they are synced from (fixtures/origins/), and as load_shipped_data loads them."""
 
 import csv
 import datetime
-import importlib.util
+import functools
 from collections import Counter
 
 import pytest
@@ -13,30 +14,26 @@ from stats.models import Figure
 
 pytestmark = pytest.mark.django_db
 
-SHARED = settings.BASE_DIR.parent / "shared" / "data"
-ECONOMIST = SHARED / "economist-ukraine"
-NAMES = SHARED / "mediazona-names" / "derived_mediazona_headline_total_by_snapshot.csv"
-needs_source = pytest.mark.skipif(
-    not SHARED.is_dir(), reason="the source data (../shared/data) is not beside this checkout"
-)
-ESTIMATES, MONTHLY, MODEL, WEEKLY = (
-    "04-economist-estimates.csv", "05-uk-mod-monthly.csv", "06-economist-model.csv", "07-meduza-weekly.csv",
-)
-MEDIAZONA = "08-mediazona-names.csv"
+ORIGINS = settings.FIXTURES_DIR / "origins"
+ECONOMIST = ORIGINS / "economist-ukraine"
+NAMES = ORIGINS / "mediazona-names" / "derived_mediazona_headline_total_by_snapshot.csv"
+ESTIMATES, MONTHLY, WEEKLY, MEDIAZONA = "estimates", "uk-mod-monthly", "weekly", "total"
+MODEL = ("model-deaths", "model-casualties")
 MONTHLY_CHART = "https://x.com/DefenceHQ/status/1876584633103507960/photo/2"
 WSJ = "https://www.wsj.com/world/one-million-are-now-dead-or-injured-in-the-russia-ukraine-war-b09d04e5"
 
 
-def build_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, settings.FIXTURES_DIR / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@functools.cache
+def reference() -> tuple[dict, ...]:
+    with (settings.BASE_DIR / "tests" / "data" / "shipped-figures.csv").open(encoding="utf-8", newline="") as stream:
+        return tuple(csv.DictReader(stream))
 
 
-def shipped(name: str) -> list[dict]:
-    with (settings.FIXTURES_DIR / name).open(encoding="utf-8", newline="") as stream:
-        return list(csv.DictReader(stream))
+def shipped(*feeds: str) -> list[dict]:
+    """Return the release's rows of these feeds, in the order they were shipped, without the feed column."""
+    return [
+        {column: cell for column, cell in row.items() if column != "feed"} for row in reference() if row["feed"] in feeds
+    ]
 
 
 def source(path) -> list[dict]:
@@ -62,21 +59,6 @@ def one(rows: list[dict], **wanted) -> dict:
     return found
 
 
-@needs_source
-def test_the_build_scripts_make_the_shipped_files_byte_for_byte(tmp_path, monkeypatch):
-    economist = build_script("build_economist")
-    monkeypatch.setattr(economist, "OUTPUT_DIR", tmp_path)
-    monkeypatch.setattr("sys.argv", ["build_economist.py"])
-    economist.main()
-    names = build_script("build_mediazona_names")
-    monkeypatch.setattr(names, "OUTPUT", tmp_path / MEDIAZONA)
-    monkeypatch.setattr("sys.argv", ["build_mediazona_names.py"])
-    names.main()
-    for name in (ESTIMATES, MONTHLY, MODEL, WEEKLY, MEDIAZONA):
-        assert (tmp_path / name).read_bytes() == (settings.FIXTURES_DIR / name).read_bytes(), name
-
-
-@needs_source
 def test_every_estimate_is_a_figure_but_the_monthly_sums_and_the_misdated_general_staff_report():
     rows = source(ECONOMIST / "estimates.csv")
     sums = [row for row in rows if is_monthly_sum(row)]
@@ -200,8 +182,8 @@ def test_notes_are_split_from_addresses_and_a_live_page_is_no_report_address():
 
 def test_one_address_is_one_report_with_one_title_and_date_across_the_files():
     reports = {}
-    for name in (ESTIMATES, MONTHLY, MODEL, WEEKLY):
-        for f in shipped(name):
+    for feed in (ESTIMATES, MONTHLY, *MODEL, WEEKLY):
+        for f in shipped(feed):
             if f["report_url"]:
                 reports.setdefault(f["report_url"], set()).add((f["report_title"], f["report_published_on"],
                                                                 f["publisher"]))
@@ -216,13 +198,12 @@ def test_one_address_is_one_report_with_one_title_and_date_across_the_files():
 
 
 def test_no_figure_counts_past_its_reports_day_or_before_the_invasion():
-    for name in (ESTIMATES, MONTHLY, MODEL, WEEKLY, MEDIAZONA):
-        for f in shipped(name):
-            assert f["period_end"] <= f["report_published_on"], (name, f)
-            assert (f["period_start"] or "2022-02-24") >= "2022-02-24", (name, f)
+    for feed in (ESTIMATES, MONTHLY, *MODEL, WEEKLY, MEDIAZONA):
+        for f in shipped(feed):
+            assert f["period_end"] <= f["report_published_on"], (feed, f)
+            assert (f["period_start"] or "2022-02-24") >= "2022-02-24", (feed, f)
 
 
-@needs_source
 def test_each_month_of_the_uk_chart_is_a_window_of_its_average_times_its_days():
     rows = source(ECONOMIST / "uk-mod-monthly.csv")
     windows = shipped(MONTHLY)
@@ -231,8 +212,8 @@ def test_each_month_of_the_uk_chart_is_a_window_of_its_average_times_its_days():
         int(row["casualties (average daily losses)"]) * int(row["days in month"]) for row in rows
     ]
     sums = {int(row["cumulative casualties"]) for row in rows[1:]}  # the first month's sum is its own count
-    for name in (ESTIMATES, MONTHLY, MODEL):
-        assert not sums & {int(f["value"]) for f in shipped(name)}, name
+    for feed in (ESTIMATES, MONTHLY, *MODEL):
+        assert not sums & {int(f["value"]) for f in shipped(feed)}, feed
     assert {(w["claimed_by"], w["basis"], w["qualifier"], w["category"]) for w in windows} == {
         ("uk-mod", "estimated", "approximately", "total"),
     }
@@ -248,9 +229,8 @@ def test_each_month_of_the_uk_chart_is_a_window_of_its_average_times_its_days():
     assert Counter(w["report_url"] for w in windows)[MONTHLY_CHART] == 34
 
 
-@needs_source
 def test_the_economists_model_is_every_estimated_day_rounded_with_its_confidence_interval():
-    model = shipped(MODEL)
+    model = shipped(*MODEL)
     for category, name in (("killed", "meta-estimate-deaths.csv"), ("total", "meta-estimate-casualties.csv")):
         rows = [row for row in source(ECONOMIST / name) if row["estimate"] != "NA"]
         figures = [f for f in model if f["category"] == category]
@@ -272,7 +252,6 @@ def test_the_economists_model_is_every_estimated_day_rounded_with_its_confidence
     }
 
 
-@needs_source
 def test_meduzas_weeks_are_windows_from_the_first_week_after_the_invasion():
     rows = source(ECONOMIST / "meduza-weekly.csv")
     weeks = shipped(WEEKLY)
@@ -299,7 +278,6 @@ def test_meduzas_weeks_are_windows_from_the_first_week_after_the_invasion():
     assert [int(w["value"]) for w in weeks] == [round(float(row["ED"] or row["EDPrediction"])) for row in rows[1:]]
 
 
-@needs_source
 def test_each_mediazona_total_is_one_claim_on_the_day_it_was_first_seen():
     snapshots = source(NAMES)
     figures = shipped(MEDIAZONA)

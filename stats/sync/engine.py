@@ -23,18 +23,19 @@ import hashlib
 import io
 import itertools
 import json
+import logging
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from stats import versions
 from stats.addresses import as_uri
 from stats.csvformat import FIGURE_CSV_COLUMNS
-from stats.importing import ImportRefused, figures_import, in_chunks
+from stats.importing import ImportRefused, RowError, figures_import, in_chunks
 from stats.models import (
     Dataset,
     Feed,
@@ -50,6 +51,8 @@ from stats.models import (
 from stats.sync import feeds as declared
 from stats.sync.feeds import Origin, Unreadable
 from stats.sync.fetching import FetchFailed, fetch
+
+log = logging.getLogger("conflictdata.sync")
 
 CLAIM_COLUMNS = ["conflict", "party", "category", "claimed_by", "value", "value_low", "value_high", "qualifier",
                  "basis", "period_start", "period_end", "date_precision"]
@@ -257,44 +260,62 @@ def sync(
         return failed(feed, outcome, error.reason, dry_run)
     version = fetched.etag.strip('"') or commit or fetched.sha256[:12]
     if fetched.unchanged:
-        if not dry_run:
-            Feed.objects.filter(pk=feed.pk).update(checked_at=timezone.now(), etag=fetched.etag or feed.etag,
-                                                   last_modified=fetched.last_modified or feed.last_modified)
         outcome.held = feed.held_changes.count()
+        if not dry_run:
+            state = FeedState.HELD if outcome.held else FeedState.CURRENT
+            Feed.objects.filter(pk=feed.pk).update(
+                checked_at=timezone.now(), etag=fetched.etag or feed.etag, state=state,
+                last_modified=fetched.last_modified or feed.last_modified,
+                message=feed.message if feed.state == state else "",
+            )
         return outcome
     reader = AlsoReader(feed, spec, {**spec.configured_also(), **(also or {})}, allow_files)
     try:
         rows = spec.convert(fetched.body, Origin(read=reader.read, commit=commit, today=today))
     except Unreadable as error:
         return failed(feed, outcome, f"version {version} could not be read, nothing was changed: {error}", dry_run)
+    except Exception as error:  # a converter's own bug must fail its feed, not the sync of the others
+        log.exception("the converter of %s failed on version %s", spec.label, version)
+        return failed(feed, outcome, f"the converter failed on version {version}, nothing was changed: "
+                                     f"{type(error).__name__}: {error}", dry_run)
     reason = f"synced from {spec.label} {version}"
+    refused = ""
     with versions.recorded_write():
         feed = Feed.objects.select_for_update().get(pk=feed.pk)
         plan = compare(feed, spec, rows, today)
         try:
-            apply(feed, plan, reason=reason, outcome=outcome)
-        except ImportRefused as error:
+            with transaction.atomic():
+                apply(feed, plan, reason=reason, outcome=outcome)
+        except (ImportRefused, DatabaseError) as error:
             transaction.set_rollback(True)
-            return failed(feed, outcome, f"version {version} was refused, nothing was changed: {error}", dry_run)
-        outcome.held = len(plan.held)
-        outcome.note = plan.note
-        if dry_run:
-            transaction.set_rollback(True)
-            return outcome
-        reader.keep()
-        now = timezone.now()
-        feed.checked_at = now
-        if outcome.added or outcome.changed or outcome.removed:
-            feed.changed_at = now
-        if not plan.deferred:
-            feed.version, feed.etag, feed.last_modified, feed.sha256 = (
-                version, fetched.etag, fetched.last_modified, fetched.sha256)
-        feed.state = FeedState.HELD if plan.held else FeedState.CURRENT
-        feed.message = held_message(plan.held) or plan.note
-        if plan.run:
-            feed.run, feed.run_applied_on = plan.run, today
-        feed.save()
+            refused = f"version {version} was refused, nothing was changed: {error}"
+        else:
+            outcome.held = len(plan.held)
+            outcome.note = plan.note
+            if dry_run:
+                transaction.set_rollback(True)
+                return outcome
+            reader.keep()
+            record(feed, plan, outcome, fetched, version, today)
+    if refused:
+        return failed(feed, outcome, refused, dry_run)
     return outcome
+
+
+def record(feed: Feed, plan: Plan, outcome: Outcome, fetched, version: str, today: datetime.date) -> None:
+    """Record the feed's state after an applied sync: what was read, what is held, when."""
+    now = timezone.now()
+    feed.checked_at = now
+    if outcome.added or outcome.changed or outcome.removed:
+        feed.changed_at = now
+    if not plan.deferred:
+        feed.version, feed.etag, feed.last_modified, feed.sha256 = (
+            version, fetched.etag, fetched.last_modified, fetched.sha256)
+    feed.state = FeedState.HELD if plan.held else FeedState.CURRENT
+    feed.message = held_message(plan.held) or plan.note
+    if plan.run:
+        feed.run, feed.run_applied_on = plan.run, today
+    feed.save()
 
 
 def failed(feed: Feed, outcome: Outcome, reason: str, dry_run: bool) -> Outcome:
@@ -477,8 +498,8 @@ def add_rows(feed: Feed, rows: list[tuple[str, dict]], *, reason: str, user=None
     figures = []
     for key, row in rows:
         figure = found.get(identity_of_row(row))
-        if figure is None:
-            raise ImportRefused([])  # cannot happen: the importer wrote or found every row's claim
+        if figure is None:  # the importer changed what identifies the claim (its dates, say): say which row
+            raise ImportRefused([RowError(0, [], f"the row with key {key} was imported but cannot be found again")])
         figures.append(figure)
         synced.append(SyncedRow(feed=feed, key=key, figure=figure, claim=figure_claim(figure),
                                 fingerprint=fingerprint(claim_of(row))))

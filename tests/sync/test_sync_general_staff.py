@@ -1,5 +1,6 @@
 """The General Staff's series synced from a real local origin serving its real past versions, in order."""
 
+import dataclasses
 import datetime
 
 import pytest
@@ -289,3 +290,20 @@ def general_staff_origin():
     from stats.sync.feeds import Origin
 
     return Origin(read=lambda name, **params: None)
+
+
+def test_a_converters_own_error_fails_its_feed_and_a_later_304_makes_it_current_again(feed_at_2022, origin):
+    def broken(body, origin):
+        raise KeyError("personnel")
+
+    before = data_version()
+    spec = dataclasses.replace(SPEC, convert=broken)
+    origin.put(PATH, version("2023-05-09T143800"))
+    outcome = sync(spec, address=origin.url(PATH), also=NO_PAGES)
+    assert outcome.failed.startswith("the converter failed on version ") and "KeyError: 'personnel'" in outcome.failed
+    assert Feed.objects.get().state == FeedState.FAILED and data_version() == before
+    origin.put(PATH, version("2022-07-16T182450"))  # the version the service holds: its ETag is answered with a 304
+    assert str(sync(SPEC, address=origin.url(PATH), also=NO_PAGES)).endswith(": unchanged")
+    assert origin.statuses[-1] == 304
+    feed = Feed.objects.get()
+    assert (feed.state, feed.message) == (FeedState.CURRENT, "")

@@ -696,6 +696,9 @@ class SyncedRow(models.Model):
     figure = models.ForeignKey(Figure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     claim = models.JSONField()
     fingerprint = models.CharField(max_length=64)
+    # The words the sync last wrote (quote, notes, report address): enrichment fills a blank the sync left, never
+    # one a curator made.
+    words = models.JSONField(default=dict)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["feed", "key"], name="syncedrow_unique_key")]

@@ -51,8 +51,9 @@ def shipped_data_load(*, directory: Path) -> tuple[Counter, list]:
     with versions.recorded_write():
         added = fixtures_load(sorted(directory.glob("*.json")))
     outcomes = []
-    with lease.held():
+    with lease.held() as held:
         for feed in all_feeds():
+            held.renew()
             if Feed.objects.filter(dataset__slug=feed.dataset, name=feed.name).exclude(state=FeedState.NEVER).exists():
                 continue
             origins = directory / "origins"

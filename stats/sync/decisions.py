@@ -1,9 +1,11 @@
 """A curator's decisions on the changes a sync held: approve (one recorded write in the curator's name) or reject
 (not proposed again until the origin changes that row again)."""
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 
 from stats import versions
+from stats.importing import ImportRefused
 from stats.models import (
     Category,
     Conflict,
@@ -36,34 +38,47 @@ def has_one_answer(held: HeldChange) -> bool:
 def approve(held_id: int, *, user=None, source: Source | None = None) -> str:
     """Apply one held change; for a choice, this row (the others are rejected); for an unknown label, `source`
     (kept as the label's mapping). Return what was done, in words."""
-    with versions.recorded_write():
-        held = locked(held_id)
-        feed = held.feed
-        row = dict(held.new) if held.new is not None else None
-        if held.label:
-            if source is None:
-                raise DecisionRefused(f"the claimant label '{held.label}' needs a source to be approved")
-            LabelMapping.objects.get_or_create(feed=feed, label=held.label,
-                                               defaults={"source": source, "mapped_by": user})
-            row["claimed_by"] = source.slug
-        reason = f"approved by {user or 'the sync command'}: synced from {feed} {feed.version}"
-        current = SyncedRow.objects.filter(feed=feed, key=held.key).select_related("figure").first()
-        if held.action == HeldAction.REMOVE:
-            if current is not None and current.figure is not None:
-                delete_figure(current.figure, reason, user)
-            if current is not None:
-                current.delete()
-            done = f"{held.key}: removed"
-        elif current is not None and current.figure is not None:
-            change_figure(current, row, reason, user)
-            done = f"{held.key}: changed"
-        else:
-            add_rows(feed, [(held.key, row)], reason=reason, user=user)
-            done = f"{held.key}: added"
-        others = HeldChange.objects.filter(feed=feed, key=held.key).exclude(pk=held.pk)
-        reject_all(others, user)
-        held.delete()
-        settle(feed)
+    try:
+        with versions.recorded_write():
+            return decided(held_id, user, source)
+    except (ValidationError, ImportRefused, DatabaseError) as error:
+        messages = getattr(error, "messages", None) or [str(error)]
+        raise DecisionRefused(f"the change cannot be applied, nothing was changed: {'; '.join(messages)}") from None
+
+
+def decided(held_id: int, user, source: Source | None) -> str:
+    """Apply one held change inside the caller's recorded write; return what was done."""
+    held = locked(held_id)
+    feed = held.feed
+    row = dict(held.new) if held.new is not None else None
+    if held.label:
+        if source is None:
+            raise DecisionRefused(f"the claimant label '{held.label}' needs a source to be approved")
+        LabelMapping.objects.get_or_create(feed=feed, label=held.label,
+                                           defaults={"source": source, "mapped_by": user})
+        row["claimed_by"] = source.slug
+    reason = f"approved by {user or 'the sync command'}: synced from {feed} {feed.version}"
+    current = SyncedRow.objects.filter(feed=feed, key=held.key).select_related("figure").first()
+    if current is None and held.figure_id is not None:  # a figure recorded before the sync: adopt it, then change
+        current = SyncedRow.objects.create(feed=feed, key=held.key, figure_id=held.figure_id, claim=held.old or {},
+                                           fingerprint="")
+        current.figure = Figure.objects.get(pk=held.figure_id)
+    if held.action == HeldAction.REMOVE:
+        if current is not None and current.figure is not None:
+            delete_figure(current.figure, reason, user)
+        if current is not None:
+            current.delete()
+        done = f"{held.key}: removed"
+    elif current is not None and current.figure is not None:
+        change_figure(current, row, reason, user)
+        done = f"{held.key}: changed"
+    else:
+        add_rows(feed, [(held.key, row)], reason=reason, user=user)
+        done = f"{held.key}: added"
+    others = HeldChange.objects.filter(feed=feed, key=held.key).exclude(pk=held.pk)
+    reject_all(others, user)
+    held.delete()
+    settle(feed)
     return done
 
 
@@ -76,10 +91,14 @@ def reject(held_id: int, *, user=None) -> str:
 
 
 def locked(held_id: int) -> HeldChange:
+    """Return the held change, its feed locked first (as a sync locks it), so that a decision and a sync never
+    deadlock and a sync's recomputed queue is never decided unseen."""
+    feed_id = HeldChange.objects.filter(pk=held_id).values_list("feed_id", flat=True).first()
+    if feed_id is not None:
+        Feed.objects.select_for_update().filter(pk=feed_id).first()
     held = HeldChange.objects.select_for_update().select_related("feed").filter(pk=held_id).first()
     if held is None:
         raise DecisionRefused(f"held change {held_id} is no longer held (decided, or recomputed by a sync since)")
-    Feed.objects.select_for_update().filter(pk=held.feed_id).first()
     return held
 
 

@@ -18,6 +18,7 @@ day. A feed's first sync (nothing held from it yet) applies everything its conve
 """
 
 import csv
+import dataclasses
 import datetime
 import hashlib
 import io
@@ -29,6 +30,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -44,6 +47,7 @@ from stats.models import (
     HeldAction,
     HeldChange,
     OriginFile,
+    Rejection,
     Report,
     Source,
     SyncedRow,
@@ -67,6 +71,9 @@ JUMP = 5
 RISES_NEEDED = 8
 # The gaps whose median tells a daily series from a sparse one: the last this many.
 GAPS_SEEN = 30
+# What a feed keeps of an origin's ETag and Last-Modified (an origin may send anything).
+VERSION_LENGTH = 200
+LAST_MODIFIED_LENGTH = 100
 # Also-read files fetched per sync at most (a day's note each): the rest wait for the next sync.
 ALSO_READS_PER_SYNC = 60
 
@@ -102,6 +109,7 @@ class Plan:
     fill: list[tuple[SyncedRow, dict]] = field(default_factory=list)
     remove: list[SyncedRow] = field(default_factory=list)
     forget: list[SyncedRow] = field(default_factory=list)
+    unreject: list[str] = field(default_factory=list)
     held: list[HeldChange] = field(default_factory=list)
     run: str = ""
     note: str = ""
@@ -236,7 +244,21 @@ def feed_row(spec: declared.Feed) -> Feed | None:
     return feed
 
 
-def sync(
+def sync(spec: declared.Feed, **options) -> Outcome:
+    """Sync one feed (see `synced()`); whatever goes wrong fails this feed with its reason, never the others."""
+    try:
+        return synced(spec, **options)
+    except Exception as error:
+        log.exception("the sync of %s failed", spec.label)
+        outcome = Outcome(spec.label, dry_run=options.get("dry_run", False))
+        feed = feed_row(spec)
+        if feed is not None:
+            return failed(feed, outcome, f"{type(error).__name__}: {error}", outcome.dry_run)
+        outcome.failed = f"{type(error).__name__}: {error}"
+        return outcome
+
+
+def synced(
     spec: declared.Feed,
     *,
     address: str | None = None,
@@ -258,7 +280,9 @@ def sync(
         fetched = fetch(address, previous=feed if feed.sha256 else None, allow_files=allow_files, **fetch_limits())
     except FetchFailed as error:
         return failed(feed, outcome, error.reason, dry_run)
-    version = fetched.etag.strip('"') or commit or fetched.sha256[:12]
+    version = (fetched.etag.strip('"') or commit or fetched.sha256[:12])[:VERSION_LENGTH]
+    fetched = dataclasses.replace(fetched, etag=fetched.etag[:VERSION_LENGTH],
+                                  last_modified=fetched.last_modified[:LAST_MODIFIED_LENGTH])
     if fetched.unchanged:
         outcome.held = feed.held_changes.count()
         if not dry_run:
@@ -370,6 +394,11 @@ def compare(feed: Feed, spec: declared.Feed, rows: list[dict], today: datetime.d
     for points in series.values():
         points.sort()
     for key, found in sorted(by_key.items()):
+        if (key, REMOVED) in rejected:
+            plan.unreject.append(key)  # the row is back: a later removal is a new question
+        found = [row for row in found if (key, fingerprint(claim_of(row))) not in rejected]
+        if not found:
+            continue
         if len(found) > 1:
             plan.held.extend(hold(feed, key, HeldAction.CHOOSE, synced.get(key), row,
                                   f"{len(found)} rows of this version claim this for the same key; the figure held "
@@ -380,8 +409,6 @@ def compare(feed: Feed, spec: declared.Feed, rows: list[dict], today: datetime.d
         claim = claim_of(row)
         mark = fingerprint(claim)
         current = synced.get(key)
-        if (key, mark) in rejected:
-            continue
         if not row["claimed_by"]:
             action = HeldAction.ADD if current is None else HeldAction.CHANGE
             plan.held.append(hold(feed, key, action, current, row,
@@ -475,8 +502,24 @@ def apply(feed: Feed, plan: Plan, *, reason: str, outcome: Outcome, user=None) -
         figure.delete()
     SyncedRow.objects.filter(pk__in=[current.pk for current in [*plan.remove, *plan.forget]]).delete()
     outcome.removed = len(removed_ids)
-    added = add_rows(feed, plan.add, reason=reason, user=user)
+    Rejection.objects.filter(feed=feed, key__in=plan.unreject, fingerprint=REMOVED).delete()
+    new, clashing = [], []
+    found = figures_of([row for _, row in plan.add])
+    for key, row in plan.add:
+        figure = find(found, row)
+        if figure is not None and figure_claim(figure) != claim_of(row):
+            clashing.append((key, row, figure))
+        else:
+            new.append((key, row))
+    added = add_rows(feed, new, reason=reason, user=user)
     outcome.added = len(added)
+    plan.held.extend(
+        HeldChange(feed=feed, key=key, action=HeldAction.CHANGE, figure=figure, old=figure_claim(figure), new=row,
+                   fingerprint=fingerprint(claim_of(row)),
+                   reason=f"a figure recorded this claim before the sync, with other values (by hand, or imported): "
+                          f"{differences(figure_claim(figure), claim_of(row))}")
+        for key, row, figure in clashing
+    )
     outcome.changed += fill(plan.fill, reason=reason, user=user)
     HeldChange.objects.filter(feed=feed).delete()
     HeldChange.objects.bulk_create(plan.held)
@@ -497,15 +540,26 @@ def add_rows(feed: Feed, rows: list[tuple[str, dict]], *, reason: str, user=None
     synced = []
     figures = []
     for key, row in rows:
-        figure = found.get(identity_of_row(row))
+        figure = find(found, row)
         if figure is None:  # the importer changed what identifies the claim (its dates, say): say which row
             raise ImportRefused([RowError(0, [], f"the row with key {key} was imported but cannot be found again")])
         figures.append(figure)
         synced.append(SyncedRow(feed=feed, key=key, figure=figure, claim=figure_claim(figure),
-                                fingerprint=fingerprint(claim_of(row))))
+                                fingerprint=fingerprint(claim_of(row)), words=words_of(figure)))
     SyncedRow.objects.bulk_create(synced, update_conflicts=True, unique_fields=["feed", "key"],
-                                  update_fields=["figure", "claim", "fingerprint"])
+                                  update_fields=["figure", "claim", "fingerprint", "words"])
     return figures
+
+
+def words_of(figure: Figure) -> dict:
+    return {"quote": figure.quote, "notes": figure.notes, "report_url": figure.report.url or ""}
+
+
+def find(found: dict, row: dict) -> Figure | None:
+    """Return the figure recording the row's claim: by its identity, else without its start (the importer settles a
+    start equal to the conflict's to none)."""
+    identity = identity_of_row(row)
+    return found.get(identity) or found.get((*identity[:-3], "", *identity[-2:]))
 
 
 def identity_of_row(row: dict) -> tuple:
@@ -528,21 +582,27 @@ def figures_of(rows: list[dict]) -> dict[tuple, Figure]:
     days = {str(row["period_end"]) for row in rows}
     queryset = Figure.objects.filter(claimed_by__slug__in=claimants).select_related(
         "report", "conflict", "party", "category", "claimed_by")
-    return {identity_of_figure(figure): figure for figure in in_chunks(queryset, "period_end", sorted(days))}
+    found = {}
+    for figure in in_chunks(queryset, "period_end", sorted(days)):
+        found[identity_of_figure(figure)] = figure
+    return found
 
 
 def fill(pairs: list[tuple[SyncedRow, dict]], *, reason: str, user=None) -> int:
-    """Fill in what a row now has and its figure lacked: the report's address (and publisher), the quote.
+    """Fill in what a row now has and its figure lacked: the report's address (and publisher), the quote, the notes.
 
-    Never blanks anything: an also-read file that could not be read removes nothing it added before."""
+    Only a blank the sync itself left (a curator's blank stays blank), only an http(s) address that passes the model's
+    own check and no other report has; never blanks anything: an also-read file that could not be read removes
+    nothing it added before."""
     filled = 0
     publishers = {}
     for current, row in pairs:
         figure = current.figure
         report = figure.report
+        written = current.words or words_of(figure)
         changed = False
-        url = as_uri(row["report_url"]) if row["report_url"] else ""
-        if url and not report.url and not Report.objects.filter(url=url).exists():
+        url = address_or_blank(row["report_url"])
+        if url and not report.url and not written.get("report_url") and not Report.objects.filter(url=url).exists():
             report.url = url
             if row["publisher"]:
                 slug = row["publisher"]
@@ -552,7 +612,8 @@ def fill(pairs: list[tuple[SyncedRow, dict]], *, reason: str, user=None) -> int:
             report._history_user = user
             report.save()
             changed = True
-        words = {name: row[name] for name in ("quote", "notes") if row[name] and not getattr(figure, name)}
+        words = {name: row[name] for name in ("quote", "notes")
+                 if row[name] and not getattr(figure, name) and not written.get(name)}
         if words:
             for name, text in words.items():
                 setattr(figure, name, text)
@@ -560,5 +621,20 @@ def fill(pairs: list[tuple[SyncedRow, dict]], *, reason: str, user=None) -> int:
             figure._history_user = user
             figure.save()
             changed = True
+        if changed:
+            current.words = words_of(figure)
+            current.save(update_fields=["words"])
         filled += changed
     return filled
+
+
+def address_or_blank(text: str) -> str:
+    """Return an address an origin gave as the URI the service stores, or "" when it is not a valid http(s) one."""
+    if not text:
+        return ""
+    url = as_uri(text)
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return ""
+    return url

@@ -16,7 +16,18 @@ LASTS = datetime.timedelta(minutes=30)
 
 
 class Busy(Exception):
-    """Another sync holds the lease; the message says whose and until when."""
+    """Another sync holds the lease (or took it over after this one's expired); the message says so."""
+
+
+class Lease:
+    def __init__(self, holder: str):
+        self.holder = holder
+
+    def renew(self) -> None:
+        """Extend the lease for another LASTS, before each feed: a long sync keeps it; one whose lease expired and
+        was taken stops."""
+        if not SyncLease.objects.filter(name=NAME, holder=self.holder).update(expires_at=timezone.now() + LASTS):
+            raise Busy("this sync's lease expired and another sync took it; this one stops here")
 
 
 @contextmanager
@@ -32,6 +43,6 @@ def held():
         raise Busy(f"another sync is running ({lease.holder.rsplit(':', 1)[0]}, its lease lasts until "
                    f"{lease.expires_at:%Y-%m-%d %H:%M:%S} UTC); this one exits without syncing")
     try:
-        yield
+        yield Lease(holder)
     finally:
         SyncLease.objects.filter(name=NAME, holder=holder).update(holder="", expires_at=None)

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from stats import versions
-from stats.models import DataVersion, Feed, FeedState, Figure, HeldAction, HeldChange, Rejection, SyncedRow
+from stats.models import DataVersion, Feed, FeedState, Figure, HeldAction, HeldChange, Rejection, Report, SyncedRow
 from stats.sync import decisions, lease
 from stats.sync.converters import general_staff
 from stats.sync.engine import implausible, sync
@@ -307,3 +307,76 @@ def test_a_converters_own_error_fails_its_feed_and_a_later_304_makes_it_current_
     assert origin.statuses[-1] == 304
     feed = Feed.objects.get()
     assert (feed.state, feed.message) == (FeedState.CURRENT, "")
+
+
+def test_a_figure_recorded_before_the_sync_with_other_values_is_held_not_adopted(feed_at_2022, origin):
+    """A curator typed in the morning's figure before the feed brought it: the sync neither adopts nor overwrites it."""
+    import json
+
+    from tests.factories import FigureFactory, ReportFactory
+
+    earlier = Figure.objects.get(period_end="2022-07-15")
+    report = ReportFactory(title="Enemy combat losses as of 17 July 2022", url=None,
+                           published_on=datetime.date(2022, 7, 17))
+    FigureFactory(report=report, conflict=earlier.conflict, party=earlier.party, category=earlier.category,
+                  claimed_by=earlier.claimed_by, basis=earlier.basis, period_start=None,
+                  period_end=datetime.date(2022, 7, 16), value=77777, qualifier="approximately", dataset=None)
+    outcome = synced(origin, "2023-05-09T143800")
+    assert (outcome.added, outcome.held) == (296, 2)
+    held = HeldChange.objects.get(key="2022-07-16")
+    assert held.action == HeldAction.CHANGE and held.reason.startswith("a figure recorded this claim before the sync")
+    assert value_on("2022-07-16") == 77777
+    decisions.approve(held.pk)
+    origin_value = next(row["personnel"] for row in json.loads(version("2023-05-09T143800"))
+                        if row["date"] == "2022-07-17")
+    assert value_on("2022-07-16") == origin_value
+    assert SyncedRow.objects.get(key="2022-07-16").figure.report == report
+
+
+def test_a_curators_pick_between_two_rows_sticks_while_the_origin_keeps_both(feed_at_2022, origin):
+    synced(origin, "2024-12-31T132035")
+    decisions.approve(HeldChange.objects.get(key="2022-04-01").pk)
+    synced(origin, "2025-01-01T153626")
+    decisions.approve(HeldChange.objects.get(new__value=360010).pk)
+    body = version("2025-01-01T153626")
+    again = sync(SPEC, address=origin.put(PATH, body + b"\n"), also=NO_PAGES)  # the same rows, a new version
+    assert again.held == 0 and not HeldChange.objects.exists()
+    assert value_on("2023-12-31") == 360010
+
+
+def test_an_approval_the_model_refuses_is_a_refusal_not_an_error(feed_at_2022, origin):
+    body = version("2022-07-16T182450").replace(b'"personnel": 38000,', b'"personnel": 20000000000,', 1)
+    sync(SPEC, address=origin.put(PATH, body + b"\n"), also=NO_PAGES)
+    held = HeldChange.objects.get(key="2022-07-14")
+    with pytest.raises(decisions.DecisionRefused, match="cannot be applied, nothing was changed"):
+        decisions.approve(held.pk)
+    assert value_on("2022-07-14") == 38000 and HeldChange.objects.filter(pk=held.pk).exists()
+
+
+def test_a_lease_that_expired_and_was_taken_stops_its_sync(feed_at_2022):
+    from stats.models import SyncLease
+
+    with lease.held() as first:
+        SyncLease.objects.update(expires_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
+        with lease.held(), pytest.raises(lease.Busy, match="expired and another sync took it"):
+            first.renew()
+
+
+def test_enrichment_skips_a_bad_address_and_never_refills_what_a_curator_blanked(vocabularies, origin):
+    import json
+
+    shipped = (ORIGINS / SPEC.shipped).read_bytes()
+    pages = json.loads((ORIGINS / SPEC.shipped_also["orc-losses"]).read_bytes())
+    pages[0]["sourceUri"] = "javascript:alert(document.cookie)//"
+    address = origin.put(PATH, shipped)
+    sync(SPEC, address=address, also=NO_PAGES)
+    origin.files[PATH] = shipped + b"\n"
+    outcome = sync(SPEC, address=address, also={"orc-losses": origin.put("/orc.json", json.dumps(pages).encode())})
+    assert outcome.changed > 1400 and not Report.objects.filter(url__startswith="javascript").exists()
+    noted = Figure.objects.exclude(notes="").first()
+    noted.notes = ""
+    noted.save()
+    origin.files[PATH] = shipped + b"\n\n"
+    assert sync(SPEC, address=address, also={"orc-losses": origin.url("/orc.json")}).changed == 0
+    noted.refresh_from_db()
+    assert noted.notes == ""

@@ -44,17 +44,16 @@ class Command(BaseCommand):
         if addresses:
             chosen = [feed for feed in chosen if feed.label in addresses]
         vocabularies_load()
+        outcomes = []
         try:
-            with lease.held():
-                outcomes = [
-                    sync(feed, address=addresses.get(feed.label), also=also.get(feed.label),
-                         allow_files=True, dry_run=dry_run)
-                    for feed in chosen
-                ]
+            with lease.held() as held:
+                for feed in chosen:
+                    held.renew()
+                    outcomes.append(sync(feed, address=addresses.get(feed.label), also=also.get(feed.label),
+                                         allow_files=True, dry_run=dry_run))
+                    self.stdout.write(str(outcomes[-1]))
         except lease.Busy as error:
             raise CommandError(str(error)) from None
-        for outcome in outcomes:
-            self.stdout.write(str(outcome))
         broken = [outcome for outcome in outcomes if outcome.failed]
         if broken:
             raise CommandError(f"{len(broken)} of {len(outcomes)} feed(s) failed")

@@ -47,7 +47,7 @@ def as_reference_row(figure: Figure) -> dict:
 def test_it_loads_the_vocabularies_and_the_founding_articles_claims(capsys):
     assert load(capsys) == (
         "Shipped data: added 6 categories, 5 conflicts, 6 datasets, 9001 figures, 8 parties, 3685 reports, "
-        "46 sources.\n"
+        "47 sources.\n"
     )
     slugs = set(Category.objects.values_list("slug", flat=True))
     assert slugs == {"killed", "injured", "total", "missing", "captured", "reservists-trained"}

@@ -192,7 +192,7 @@ def test_the_west_bank_verified_count_and_flash_update_are_two_claims_of_ocha():
         "582", "confirmed", "ocha", "",
     )
     assert verified["report_title"] == "OCHA casualty database (West Bank), verified count up to 2 August 2024"
-    assert verified["report_published_on"] == "2024-08-02"
+    assert verified["report_published_on"] == "2026-08-22"
     flash = one(rows, period_end="2024-07-29", category="killed", basis="claimed")
     assert (flash["value"], flash["report_url"], flash["report_published_on"]) == (
         "569", SITUATION_UPDATE_198, "2024-07-29",
@@ -207,6 +207,17 @@ def test_the_west_bank_verified_count_and_flash_update_are_two_claims_of_ocha():
     assert {(r["conflict"], r["party"], r["publisher"]) for r in rows} == {
         ("west-bank-2023", "west-bank-palestinians", "ocha")
     }
+
+
+def test_the_verified_counts_are_published_on_the_day_of_the_compilation_read_one_report_per_day_counted_to():
+    verified = [row for row in shipped(WEST_BANK) if row["basis"] == "confirmed"]
+    assert {row["report_published_on"] for row in verified} == {"2026-08-22"}
+    reports = {(row["report_title"], row["report_published_on"]) for row in verified}
+    assert len(reports) == len({row["period_end"] for row in verified}) == 402
+    assert all("Published: 2026-08-22 (the day of the compilation's commit 9ea6456" in row["notes"] for row in verified)
+    first = one(verified, period_end="2023-10-07", category="killed")
+    assert (first["value"], first["report_title"]) == ("6", "OCHA casualty database (West Bank), verified count up to "
+                                                       "7 October 2023")
 
 
 # Lebanon
@@ -269,7 +280,7 @@ def test_the_shipped_middle_east_figures_load_as_claims_with_their_reports(capsy
     verified = figures.get(party__slug="west-bank-palestinians", category__slug="killed", basis="confirmed",
                            period_end=datetime.date(2024, 8, 2))
     assert (verified.value, verified.claimed_by.slug, verified.report.url, verified.report.published_on) == (
-        582, "ocha", None, datetime.date(2024, 8, 2),
+        582, "ocha", None, datetime.date(2026, 8, 22),
     )
     assert verified.dataset.slug == "techforpalestine-datasets"
     flash = figures.get(report__url=SITUATION_UPDATE_198, category__slug="killed")

@@ -106,11 +106,12 @@ def test_a_range_without_a_central_figure_is_shipped_as_its_low_end_at_least():
 def test_the_spellings_of_one_body_are_one_claimant_and_messengers_are_publishers():
     figures = shipped(ESTIMATES)
     assert Counter(f["claimed_by"] for f in figures) == {
-        "uk-mod": 13, "csis": 11, "us-officials": 12, "bbc-russian": 5, "mediazona-meduza": 6, "pentagon-leak": 4,
+        "uk-mod": 11, "csis": 11, "us-officials": 12, "bbc-russian": 5, "mediazona-meduza": 6, "pentagon-leak": 4,
         "ualosses": 4, "us-cia": 3, "us-dod": 3, "nato-officials": 5, "netherlands-mivd": 3, "dmitry-kobak": 2,
         "france-foreign-minister": 2, "ukraine-government-leak": 2, "western-intelligence": 2, "iiss": 2,
         "norway-intelligence-service": 2, "ukraine-general-staff": 1, "russia-mod": 1, "ukraine-president-office": 1,
-        "memory-book": 1, "uk-fcdo": 1, "lostarmour": 1, "yurii-butusov": 1, "us-intelligence-community": 1,
+        "memory-book": 1, "uk-fcdo": 2, "lostarmour": 1, "yurii-butusov": 1, "us-intelligence-community": 1,
+        "uk-gchq": 1,
     }
     nyt = [f for f in figures if f["report_url"].startswith("https://www.nytimes.com/2024/10/10/")]
     assert {(f["claimed_by"], f["publisher"]) for f in nyt} == {("us-officials", "new-york-times")}
@@ -119,9 +120,27 @@ def test_the_spellings_of_one_body_are_one_claimant_and_messengers_are_publisher
     )
     mivd = one(figures, claimed_by="netherlands-mivd", category="killed")
     assert "timing was clarified by email" in mivd["notes"]
-    gchq = one(figures, report_url="https://www.gchq.gov.uk/speech/gchq-annual-lecture-2026-as-delivered")
-    assert (gchq["claimed_by"], gchq["publisher"]) == ("uk-mod", "")
-    assert "GCHQ's annual lecture" in gchq["notes"]
+
+
+def test_gchqs_lecture_is_gchqs_claim_though_the_compilation_files_it_under_the_uk_mod():
+    gchq = one(shipped(ESTIMATES), report_url="https://www.gchq.gov.uk/speech/gchq-annual-lecture-2026-as-delivered")
+    assert (gchq["claimed_by"], gchq["publisher"], gchq["value"], gchq["period_end"]) == (
+        "uk-gchq", "uk-gchq", "500000", "2026-05-27",
+    )
+    assert gchq["report_title"] == "GCHQ, 27 May 2026: Russian military losses"
+    assert 'GCHQ\'s annual lecture of 2026 (its address): the claimant is GCHQ' in gchq["notes"]
+    assert 'files the figure under "UK MoD"' in gchq["notes"]
+
+
+def test_both_uk_statements_to_the_osce_are_the_fcdos_claims_with_the_compilations_labels_noted():
+    statements = [f for f in shipped(ESTIMATES) if "uk-statement-to-the-osce" in f["report_url"]]
+    assert sorted((f["period_end"], f["value"], f["claimed_by"], f["publisher"]) for f in statements) == [
+        ("2024-05-30", "465000", "uk-fcdo", "uk-fcdo"), ("2026-04-30", "1300000", "uk-fcdo", "uk-fcdo"),
+    ]
+    labels = {f["period_end"]: f["notes"] for f in statements}
+    assert 'files the figure under "UK Foreign ministry"' in labels["2024-05-30"]
+    assert 'files the figure under "UK MoD"' in labels["2026-04-30"]
+    assert all("delivered by the UK's delegation to the OSCE" in notes for notes in labels.values())
 
 
 def test_the_basis_is_claimed_for_warring_parties_confirmed_for_names_and_estimated_otherwise():
@@ -238,7 +257,7 @@ def test_the_economists_model_is_every_estimated_day_rounded_with_its_confidence
         assert [f["period_end"] for f in figures] == sorted(row["date"] for row in rows)
         assert {f["report_url"] for f in figures} == {
             "https://github.com/TheEconomist/the-economist-ukraine-war-dead-and-wounded-estimates/blob/978a24b/"
-            f"output-data/{name}"
+            f"output-data/tracker/{name}"
         }
     first, last = one(model, category="killed", period_end="2022-02-24"), one(model, category="killed",
                                                                             period_end="2026-08-21")

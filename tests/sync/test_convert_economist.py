@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from stats.sync.converters.economist import FEEDS, estimates
+from stats.sync.converters.economist.common import LIVE
 from stats.sync.feeds import Origin, Unreadable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,6 +185,38 @@ def test_an_unknown_label_is_yielded_unclaimed_with_its_label():
     assert [other for other in rows if other is not row] == shipped_rows(FEED["estimates"])
 
 
+def test_gchqs_lecture_is_gchqs_claim_and_publication_whatever_the_compilers_label():
+    rows = shipped_rows(FEED["estimates"])
+    (lecture,) = [row for row in rows if row["report_url"].startswith("https://www.gchq.gov.uk/")]
+    assert (lecture["label"], lecture["claimed_by"], lecture["publisher"]) == ("UK MoD", "uk-gchq", "uk-gchq")
+    assert lecture["report_title"] == "GCHQ, 27 May 2026: Russian military losses"
+    assert 'the claimant is GCHQ, which is not part of the Ministry of Defence; The Economist\'s table files the ' \
+           'figure under "UK MoD".' in lecture["notes"]
+    assert estimates.key(lecture) == ("UK MoD|russia-armed-forces|killed|2026-05-27|"
+                                      "https://www.gchq.gov.uk/speech/gchq-annual-lecture-2026-as-delivered")
+
+
+def test_every_uk_statement_to_the_osce_is_the_fcdos_whatever_the_compilers_label():
+    statements = [row for row in shipped_rows(FEED["estimates"]) if "uk-statement-to-the-osce" in row["report_url"]]
+    assert sorted((row["label"], row["claimed_by"], row["publisher"]) for row in statements) == [
+        ("UK Foreign ministry", "uk-fcdo", "uk-fcdo"), ("UK MoD", "uk-fcdo", "uk-fcdo"),
+    ]
+    assert all(f'files the figure under "{row["label"]}"' in row["notes"] for row in statements)
+
+
+def test_a_new_row_at_a_speakers_address_is_that_speakers_even_under_another_label():
+    osce = ("1/7/2026,,,1400000,casualties,UK Ministry of Defence,https://www.gov.uk/government/speeches/"
+            "losses-mount-uk-statement-to-the-osce-july-2026,russia,")
+    gchq = "2/7/2026,,,510000,deaths,Made-up label,https://www.gchq.gov.uk/speech/director-speech-2026,russia,"
+    body = shipped_body(FEED["estimates"]) + f"\r\n{osce}\r\n{gchq}".encode()
+    added = {row["label"]: row for row in estimates.convert(body, live_origin())
+             if row["period_end"] in ("2026-07-01", "2026-07-02")}
+    assert {label: row["claimed_by"] for label, row in added.items()} == {
+        "UK Ministry of Defence": "uk-fcdo", "Made-up label": "uk-gchq",
+    }
+    assert 'files the figure under "Made-up label"' in added["Made-up label"]["notes"]
+
+
 def test_the_monthly_sums_and_the_misdated_general_staff_row_are_dropped():
     rows = shipped_rows(FEED["estimates"])
     body_rows = list(csv.DictReader(shipped_body(FEED["estimates"]).decode().splitlines()))
@@ -209,7 +242,17 @@ def test_the_shipped_model_run_is_the_file_at_the_shipped_commit():
     rows = shipped_rows(FEED["model-deaths"])
     assert {(row["report_url"], row["report_published_on"]) for row in rows} == {(
         "https://github.com/TheEconomist/the-economist-ukraine-war-dead-and-wounded-estimates/blob/978a24b/"
-        "output-data/meta-estimate-deaths.csv", "2026-08-21")}
+        "output-data/tracker/meta-estimate-deaths.csv", "2026-08-21")}
+    assert {row["report_url"] for row in shipped_rows(FEED["model-casualties"])} == {
+        "https://github.com/TheEconomist/the-economist-ukraine-war-dead-and-wounded-estimates/blob/978a24b/"
+        "output-data/tracker/meta-estimate-casualties.csv"}
+
+
+def test_the_model_reports_cite_the_folder_the_feeds_read():
+    for name in ("model-deaths", "model-casualties"):
+        folder = FEED[name].address.removeprefix(LIVE).rsplit("/", 1)[0]
+        [address] = {row["report_url"] for row in shipped_rows(FEED[name])}
+        assert address.endswith(f"/blob/978a24b/{folder}/{name.replace('model', 'meta-estimate')}.csv")
 
 
 def test_a_live_weekly_file_has_a_report_without_address_published_the_day_it_is_read():

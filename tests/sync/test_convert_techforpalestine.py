@@ -1,6 +1,7 @@
 """Tech for Palestine's feeds (stats/sync/converters/techforpalestine.py): the shipped copies give the shipped figures."""
 
 import csv
+import datetime
 import json
 from pathlib import Path
 
@@ -41,7 +42,9 @@ def shipped(feed) -> bytes:
 
 
 def convert(feed, body: bytes | None = None, read=None) -> list[dict]:
-    return feed.convert(shipped(feed) if body is None else body, Origin(read=read or ShippedNotes(feed)))
+    """Convert a version as the shipped commit's, reading the shipped notes unless told otherwise."""
+    origin = Origin(read=read or ShippedNotes(feed), commit=feed.shipped_commit)
+    return feed.convert(shipped(feed) if body is None else body, origin)
 
 
 def without_notes(name: str, **params) -> None:
@@ -59,6 +62,30 @@ def test_the_shipped_version_gives_the_shipped_figures(name):
     rows = convert(FEED[name])
     assert len(expected) == {"gaza": 1875, "west-bank": 1286, "lebanon": 374}[name]
     assert [{column: str(row[column]) for column in expected[0]} for row in rows] == expected
+
+
+def test_the_verified_counts_are_published_on_the_day_of_the_shipped_commit_each_day_a_report():
+    verified = [row for row in convert(FEED["west-bank"]) if row["basis"] == "confirmed"]
+    assert {row["report_published_on"] for row in verified} == {"2026-08-22"}
+    assert {row["report_url"] for row in verified} == {""}
+    assert len({(row["report_title"], row["report_published_on"]) for row in verified}) == 402
+    assert all("the day of the compilation's commit 9ea6456, which it was read from" in row["notes"]
+               for row in verified)
+
+
+def test_a_live_sync_publishes_the_verified_counts_on_the_day_it_reads_them_and_nothing_else_moves():
+    feed = FEED["west-bank"]
+    live = feed.convert(shipped(feed), Origin(read=ShippedNotes(feed), today=datetime.date(2026, 9, 1)))
+    shipped_rows = convert(feed)
+    verified = [row for row in live if row["basis"] == "confirmed"]
+    assert {row["report_published_on"] for row in verified} == {"2026-09-01"}
+    assert all("Published: 2026-09-01 (the day the compilation was read)" in row["notes"] for row in verified)
+    assert [row for row in live if row["basis"] == "claimed"] == [
+        row for row in shipped_rows if row["basis"] == "claimed"
+    ]
+    assert [[row[field] for field in CLAIM_FIELDS] for row in live] == [
+        [row[field] for field in CLAIM_FIELDS] for row in shipped_rows
+    ]
 
 
 @pytest.mark.parametrize("name", FEED)

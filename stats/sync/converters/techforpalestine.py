@@ -7,8 +7,9 @@ Bank", "Lebanon"); in short:
   are the body's cumulative claims, counting up to and published on `report_date`. A 0-hour row whose totals all
   repeat the day before's is the compiler's carry-forward, not a report. Key: claimant, category and day
   (`gaza-moh|killed|2024-01-05`).
-- `west-bank` (`west_bank_daily.json`): OCHA's verified database (`verified.*_cum`, basis confirmed, every day) and
-  OCHA's updates (top-level `*_cum` of `flash_source: un` rows, basis claimed; `fill` rows are the compiler's). From
+- `west-bank` (`west_bank_daily.json`): OCHA's verified database (`verified.*_cum`, basis confirmed, every day; each
+  day a report published on the day of the compilation's version it was read from, an upper bound) and OCHA's
+  updates (top-level `*_cum` of `flash_source: un` rows, basis claimed; `fill` rows are the compiler's). From
   2026-06-15 the compiler sums the week's increments itself: a day's note says which cumulatives are OCHA's (its
   front matter gives `killed_cum`) and may state the total in the update's own words. Key: basis, category and the
   compiler's day (`claimed|killed|2024-08-02`), which is always `period_end`.
@@ -48,6 +49,7 @@ DATASET = "techforpalestine-datasets"
 API = "https://data.techforpalestine.org/api"
 NOTES = "https://raw.githubusercontent.com/TechForPalestine/palestine-datasets/main/source_data"
 SHIPPED_COMMIT = "9ea6456"
+SHIPPED_READ_ON = datetime.date(2026, 8, 22)  # the shipped commit's day, whose newest rows are of that day
 CATEGORIES = ["killed", "injured"]
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -300,9 +302,24 @@ def stated_figures(day: datetime.date, body: str) -> list[dict]:
     return figures
 
 
-def verified_figures(row: dict, day: datetime.date) -> list[dict]:
-    """Return OCHA's verified counts up to the day, in a report of their own dated by that day."""
-    report = (f"OCHA casualty database (West Bank), verified count up to {day_words(day)}", "", day)
+def verified_read_on(origin: Origin) -> tuple[datetime.date, str]:
+    """Return the day of the compilation's version the verified counts are read from, and how it is known.
+
+    The compiler dates a verified count by the day it counts up to, read from the database later (on 7 October 2023
+    it already counts 6 killed where that day's update said 3): the version's day is the latest the count can have
+    been read, and the earliest known day it existed.
+    """
+    if origin.commit == SHIPPED_COMMIT:
+        return SHIPPED_READ_ON, f"the day of the compilation's commit {SHIPPED_COMMIT}, which it was read from"
+    if origin.commit is None:
+        return origin.today, "the day the compilation was read"
+    return origin.today, "the day the compilation's commit was read"
+
+
+def verified_figures(row: dict, day: datetime.date, read_on: tuple[datetime.date, str]) -> list[dict]:
+    """Return OCHA's verified counts up to the day, in a report of their own published on the day they were read."""
+    published_on, read = read_on
+    report = (f"OCHA casualty database (West Bank), verified count up to {day_words(day)}", "", published_on)
     figures = []
     for category in CATEGORIES:
         field = f"{category}_cum"
@@ -311,9 +328,10 @@ def verified_figures(row: dict, day: datetime.date) -> list[dict]:
         notes = (
             f"OCHA's verified count of Palestinians {category} in the West Bank, East Jerusalem included, from 7 "
             "October 2023 up to this day, in its casualty database, as compiled by Tech for Palestine "
-            f"(west_bank_daily.json: verified.{field}). The database is no dated publication: the compiler's file "
-            "dates each count by the day it counts up to and does not say when the database was read, so the "
-            "report's date is that day, the earliest it can have been read."
+            f"(west_bank_daily.json: verified.{field}). The database is no dated publication, and the compiler's "
+            "file dates each count by the day it counts up to without saying when it read the database (later: on "
+            f"7 October 2023 it counts more than that day's flash update). Published: {published_on.isoformat()} "
+            f"({read}), the latest day the count can have been read; when it first existed is not known."
         )
         figures.append(ocha_figure(day, category, row["verified"][field], "confirmed", report, notes))
     return figures
@@ -321,12 +339,13 @@ def verified_figures(row: dict, day: datetime.date) -> list[dict]:
 
 def convert_west_bank(body: bytes, origin: Origin) -> list[dict]:
     """Return OCHA's figures day by day: the update's (reading the day's note), then the database's."""
+    read_on = verified_read_on(origin)
     figures = []
     for day, row in days(body, check_west_bank):
         if row["flash_source"] == "un":
             figures += update_figures(row, day, read_note(origin, row["report_date"]))
         if "verified" in row:
-            figures += verified_figures(row, day)
+            figures += verified_figures(row, day, read_on)
     return figures
 
 

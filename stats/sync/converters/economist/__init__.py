@@ -58,7 +58,7 @@ FEEDS = [
         Feed(
             dataset=ESTIMATES,
             name=f"model-{kind}",
-            address=LIVE + f"output-data/tracker/meta-estimate-{kind}.csv",
+            address=LIVE + model.FOLDER + model.FILES[category],
             convert=model.converter(category),
             key=model.key,
             description=(

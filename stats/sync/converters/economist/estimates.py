@@ -3,9 +3,10 @@
 The origin is `Soldier deaths_casualties in Ukraine - estimates.csv` in The Economist's repository: one row per
 figure, dated D/M/YYYY, its claimant a free-text `source` label. The rules of fixtures/README.md (section 04) carry
 over: the 34 "UK MoD" rows repeating the monthly chart's running sums and the misdated General Staff row are dropped;
-labels are mapped to sources (`CLAIMANTS`); two pairs of rows are re-dated to their report's day (`REDATED`); the
-basis, the qualifier and the band follow the table's flags and ranges; one report per address, published on the day
-its address (or its x.com ID) gives, else on the figure's date.
+labels are mapped to sources (`CLAIMANTS`), except where the report's address names who spoke (`SPEAKERS`: GCHQ's
+lecture, the UK's statements to the OSCE), the claimant whatever the label; two pairs of rows are re-dated to their
+report's day (`REDATED`); the basis, the qualifier and the band follow the table's flags and ranges; one report per
+address, published on the day its address (or its x.com ID) gives, else on the figure's date.
 
 Each row also carries `label`, the compiler's label normalised (surrounding whitespace stripped, inner runs of it one
 space). A label not in `CLAIMANTS` is yielded with `claimed_by` "" (the engine holds it until a curator maps the label
@@ -71,6 +72,22 @@ CLAIMANTS = {
     "Lostarmour": "lostarmour",
     "Yurii Butosov": "yurii-butusov",
 }
+# Reports whose address names who spoke, whatever label the compiler files them under: (address, claimant, why).
+SPEAKERS = [
+    (
+        re.compile(r"^https://www\.gchq\.gov\.uk/speech/"),
+        "uk-gchq",
+        "The report is GCHQ's annual lecture of 2026 (its address): the claimant is GCHQ, which is not part of the "
+        "Ministry of Defence; The Economist's table files the figure under \"{label}\".",
+    ),
+    (
+        re.compile(r"^https://www\.gov\.uk/government/speeches/[^?#]*uk-statement-to-the-osce"),
+        "uk-fcdo",
+        "The report is a UK statement to the OSCE (its address), delivered by the UK's delegation to the OSCE, a "
+        "mission of the Foreign, Commonwealth and Development Office, which publishes it on gov.uk: the claimant is "
+        "the FCDO, as for every UK statement to the OSCE; The Economist's table files the figure under \"{label}\".",
+    ),
+]
 # Short names for report titles.
 LABELS = {
     "ukraine-general-staff": "General Staff of Ukraine",
@@ -79,6 +96,7 @@ LABELS = {
     "ukraine-government-leak": "a confidential Ukrainian estimate",
     "uk-mod": "UK Ministry of Defence",
     "uk-fcdo": "UK Foreign Office",
+    "uk-gchq": "GCHQ",
     "us-officials": "US officials",
     "us-cia": "CIA",
     "us-dod": "US Department of Defense",
@@ -116,6 +134,7 @@ PUBLISHERS = {
     "ualosses.org": "ualosses",
     "www.france24.com": "france24",
     "www.gov.uk": "uk-fcdo",  # both addresses are UK statements to the OSCE, which the FCDO's delegation delivers
+    "www.gchq.gov.uk": "uk-gchq",
     "www.defense.gov": "us-dod",
     "www.bbc.com": "bbc-russian",
     "www.wsj.com": "wall-street-journal",
@@ -130,7 +149,6 @@ PUBLISHERS = {
     # Not a source of ours: the report has no publisher.
     "www.msn.com": "",
     "www.armed-services.senate.gov": "",
-    "www.gchq.gov.uk": "",
 }
 PUBLISHER_NAMES = {
     "tass": "TASS",
@@ -145,6 +163,7 @@ PUBLISHER_NAMES = {
     "foreign-affairs": "Foreign Affairs",
     "france24": "France 24",
     "uk-fcdo": "UK Foreign Office on gov.uk",
+    "uk-gchq": "GCHQ",
     "us-dod": "US Department of Defense",
     "bbc-russian": "BBC News Russian",
     "wall-street-journal": "The Wall Street Journal",
@@ -160,7 +179,6 @@ PUBLISHER_NAMES = {
 OUTLETS_WITHOUT_SOURCE = {
     "www.msn.com": "MSN",
     "www.armed-services.senate.gov": "US Senate Armed Services Committee",
-    "www.gchq.gov.uk": "GCHQ",
 }
 
 # The 34 rows that repeat The Economist's running sums of the monthly chart (uk-mod-monthly.csv), not a figure.
@@ -264,8 +282,16 @@ def reading(kept_row: tuple[dict, str, datetime.date]) -> dict:
         raise Unreadable(f"{where}: {error}") from error
     if (low, high, point) == (None, None, None):
         raise Unreadable(f"{where}: no estimate, low or high")
-    return {"row": row, "label": label, "claimant": CLAIMANTS.get(label, ""), "period_end": period_end,
+    return {"row": row, "label": label, "claimant": claimant_of(label, address), "period_end": period_end,
             "address": address, "address_note": address_note, "notes": notes, "numbers": (low, high, point)}
+
+
+def claimant_of(label: str, address: str) -> str:
+    """Return the source who spoke: the one the report's address names, else the one the compiler's label maps to."""
+    for pattern, claimant, _ in SPEAKERS:
+        if pattern.match(address):
+            return claimant
+    return CLAIMANTS.get(label, "")
 
 
 def reports_by_address(readings: list[dict]) -> dict[str, dict]:
@@ -454,12 +480,7 @@ def special_notes(source: str, address: str) -> list[str]:
     if source == "Ukrainian estimate (leak via WSJ)":
         notes.append("A confidential estimate reported by The Wall Street Journal, not a public statement: "
                      "The Economist does not mark it as a warring party's figure.")
-    if host == "www.gov.uk" and source.startswith("UK M"):
-        notes.append("The address is the UK's statement to the OSCE on gov.uk (published by the FCDO's delegation "
-                     "to the OSCE); The Economist attributes the figure to the UK Ministry of Defence, kept here.")
-    if host == "www.gchq.gov.uk":
-        notes.append("The address is GCHQ's annual lecture of 2026; The Economist attributes the figure to the UK "
-                     "Ministry of Defence, kept here.")
+    notes.extend(why.format(label=source) for pattern, _, why in SPEAKERS if pattern.match(address))
     if host == "www.armed-services.senate.gov":
         notes.append("The address is General Cavoli's (US European Command) opening statement to the Senate Armed "
                      "Services Committee; The Economist names the US Department of Defense.")

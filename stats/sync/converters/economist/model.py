@@ -7,9 +7,10 @@ band the 95% confidence interval, all rounded to whole people (halves up); the p
 a day not yet estimated (`NA`) is skipped.
 
 The run's report: when the origin's commit is known (the shipped copy, 978a24b), its address is the file at that
-commit (`…/blob/<commit>/output-data/<file>`, the file's place at the shipped commit); when it is not (a live fetch),
-the report has no address. Either way its title names the run's last day ("…, to 22 August 2026
-(meta-estimate-deaths.csv)") and it is published that day, the newest day estimated in the file.
+commit, in the folder the feed reads (`…/blob/<commit>/output-data/tracker/<file>`: the files moved there in July
+2025, and `output-data/<file>` does not exist at 978a24b); when it is not (a live fetch), the report has no address.
+Either way its title names the run's last day ("…, to 22 August 2026 (meta-estimate-deaths.csv)") and it is
+published that day, the newest day estimated in the file.
 
 The key is the day counted to (`period_end`).
 """
@@ -23,6 +24,7 @@ from .common import blob, csv_rows, day_words, figure, iso_day, rounded
 COLUMNS = ("date", "estimate", "ci_lower", "ci_upper", "pi_low", "pi_high")
 WORDS = {"killed": "Russian soldiers killed", "total": "Russian soldiers killed and wounded"}
 FILES = {"killed": "meta-estimate-deaths.csv", "total": "meta-estimate-casualties.csv"}
+FOLDER = "output-data/tracker/"  # the files' folder in the repository, for the feed's address and the report's
 
 
 def key(row: dict) -> str:
@@ -48,7 +50,7 @@ def model_figures(rows: list[dict], category: str, origin: Origin) -> list[dict]
     name = FILES[category]
     report = {
         "report_title": f"The Economist, daily model estimate of {WORDS[category]}, to {day_words(last_day)} ({name})",
-        "report_url": blob(origin.commit, f"output-data/{name}") if origin.commit else "",
+        "report_url": blob(origin.commit, FOLDER + name) if origin.commit else "",
         "report_published_on": last_day.isoformat(),
         "publisher": "the-economist",
     }

@@ -131,3 +131,9 @@ def test_claims_of_one_month_and_one_value_read_as_such():
         "Estimates counted to June 2026: 500,000 (2 claimants). 1 older claim, counted to 1 January 2024, is listed "
         "below."
     )
+
+
+def test_the_codebook_explains_the_rule_where_the_quantity_page_links(client):
+    about = client.get("/about/").content.decode()
+    [section] = re.findall(r'<h2 id="comparing-like-with-like">.*?(?=<h2)', about, flags=re.DOTALL)
+    assert "within a year" in section and "<code>recent_days</code>" in section and "older" in section

@@ -1,5 +1,6 @@
 """The analysis endpoints' parameters and bodies: series, compare, latest, history and deletions."""
 
+import datetime
 import statistics
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,6 +21,11 @@ TRACKED_FIELDS = [
 # Relations a revision names by slug.
 SLUG_RELATIONS = ["conflict", "party", "category", "claimed_by", "dataset"]
 CHANGE_WORDS = {"+": "created", "~": "changed", "-": "deleted"}
+# A claim counted to within this many days of the newest claim compared is recent (compare's `recent_days`).
+RECENT_DAYS = 365
+# The order of compare's groups: estimates of the whole first, then counts of confirmed cases (a floor), then
+# statements.
+BASIS_ORDER = ["estimated", "confirmed", "claimed"]
 
 
 def today():
@@ -173,6 +179,12 @@ class CompareQuerySerializer(ConflictOfParty, ClaimsParameters):
     conflict = SlugParameter(
         queryset=Conflict.objects.all(), required=False,
         help_text="Conflict slug; needed only when the figures asked for are in several conflicts.",
+    )
+    recent_days = serializers.IntegerField(
+        min_value=1, max_value=36500, default=RECENT_DAYS,
+        help_text="How many days before the newest claim compared (whatever its basis) a claim may count to and "
+        f"still be recent, entering a range of `groups` (default {RECENT_DAYS}); older claims are counted in "
+        "`older`. An integer from 1 to 36500.",
     )
 
     def validate(self, attrs):
@@ -330,10 +342,83 @@ class CompareSummarySerializer(serializers.Serializer):
     )
 
 
+class CompareGroupSerializer(serializers.Serializer):
+    """The recent claims of one basis, compared like with like: a claim is recent when it counts to within
+    `recent_days` of the newest claim compared, whatever that one's basis. Only a basis with recent claims has a
+    group; `min`, `max` and `median` are of the claims' `value` (a band's ends are in each claim)."""
+
+    basis = serializers.ChoiceField(choices=Basis.choices, help_text="`estimated`, `confirmed` or `claimed`.")
+    claimed_by = serializers.ListField(
+        child=serializers.CharField(), help_text="The claimants' slugs, in the order of `claims` (highest first)."
+    )
+    claims = serializers.IntegerField(help_text="How many recent claims of this basis (one per claimant).")
+    min = serializers.IntegerField(help_text="The lowest value claimed.")
+    max = serializers.IntegerField(help_text="The highest value claimed.")
+    median = serializers.FloatField(help_text="The middle value (the mean of the middle two for an even count).")
+    first = serializers.DateField(help_text="The earliest day the group's claims count to (period_end).")
+    to = serializers.DateField(help_text="The latest day the group's claims count to (period_end).")
+
+    def get_fields(self):
+        """Return the fields, `first` named `from` (a word Python keeps for itself)."""
+        return {("from" if name == "first" else name): field for name, field in super().get_fields().items()}
+
+
+class CompareOlderSerializer(serializers.Serializer):
+    """The claims of one basis counted to more than `recent_days` before the newest claim compared: counted here,
+    never in a range."""
+
+    basis = serializers.ChoiceField(choices=Basis.choices, help_text="`estimated`, `confirmed` or `claimed`.")
+    claims = serializers.IntegerField(help_text="How many older claims of this basis.")
+    newest = serializers.DateField(help_text="The latest day any of them counts to (period_end).")
+
+
 class CompareSerializer(StateSerializer):
     as_of = serializers.DateField()
     claims = CompareClaimSerializer(many=True)
-    summary = CompareSummarySerializer()
+    summary = CompareSummarySerializer(
+        help_text="Every latest claim, whatever its age or basis: read `groups` to compare like with like."
+    )
+    groups = CompareGroupSerializer(
+        many=True,
+        help_text="One group per basis with recent claims (estimated, then confirmed, then claimed): recent means "
+        "counted to within `recent_days` (default 365) of the newest claim compared, whatever its basis.",
+    )
+    older = CompareOlderSerializer(
+        many=True, help_text="Per basis (in the groups' order), the claims that are not recent: in no range."
+    )
+
+
+def compare_groups(claims: list[Figure], recent_days: int = RECENT_DAYS) -> dict:
+    """Return the claims compared like with like: per basis, the range of the recent ones (counted to within
+    `recent_days` of the newest claim, whatever its basis) and how many older ones there are, never in a range.
+
+    Each group and older entry also keeps its claims under `figures` (for the pages' words; the API leaves it out).
+    """
+    if not claims:
+        return {"groups": [], "older": []}
+    cut = max(claim.period_end for claim in claims) - datetime.timedelta(days=recent_days)
+    groups, older = [], []
+    for basis in sorted({claim.basis for claim in claims}, key=BASIS_ORDER.index):
+        recent = [claim for claim in claims if claim.basis == basis and claim.period_end >= cut]
+        old = [claim for claim in claims if claim.basis == basis and claim.period_end < cut]
+        if recent:
+            groups.append(compare_group(basis, recent))
+        if old:
+            older.append({
+                "basis": basis, "claims": len(old), "newest": max(claim.period_end for claim in old), "figures": old,
+            })
+    return {"groups": groups, "older": older}
+
+
+def compare_group(basis: str, claims: list[Figure]) -> dict:
+    """Return the range of one basis's recent claims, their claimants in the order given."""
+    values = [claim.value for claim in claims]
+    days = [claim.period_end for claim in claims]
+    return {
+        "basis": basis, "claimed_by": [claim.claimed_by.slug for claim in claims], "claims": len(claims),
+        "min": min(values), "max": max(values), "median": statistics.median(values), "from": min(days),
+        "to": max(days), "figures": claims,
+    }
 
 
 def compare_summary(values: list[int]) -> dict:

@@ -436,8 +436,13 @@ class CompareView(AnalysisView):
         summary="Claims side by side",
         description="Each source's latest cumulative claim about one party and category up to `as_of` (one per "
         "source and basis: a verified count and a reported one are two claims), with whether the source is "
-        "independent of the belligerents, and a summary of how far the claims are apart (`spread` is max ÷ min). "
-        "`claimed_by` and `independent` narrow the claims as in the figure list.\n\n"
+        "independent of the belligerents. `claimed_by` and `independent` narrow the claims as in the figure list.\n\n"
+        "`groups` compare like with like: one per basis (estimated, then confirmed, then claimed) with the range of "
+        "its **recent** claims, those counted to within `recent_days` (default 365) of the newest claim compared, "
+        "whatever its basis. Claims counted to earlier days are counted in `older`, per basis, never in a range: a "
+        "2022 claim and a 2026 one are not a disagreement about one number. Ranges are of `value` (each claim "
+        "carries its own band). `summary` is every latest claim, whatever its age or basis (`spread` is "
+        "max ÷ min).\n\n"
         "Example: `?party=russia-armed-forces&category=killed&as_of=2024-12-16`.",
         parameters=[analysis.CompareQuerySerializer],
         responses={200: analysis.CompareSerializer},
@@ -456,6 +461,11 @@ class CompareView(AnalysisView):
                         "published 16 December 2024).",
                     }],
                     "summary": {"sources": 1, "min": 198000, "max": 198000, "median": 198000, "spread": 1.0},
+                    "groups": [{
+                        "basis": "claimed", "claimed_by": ["volodymyr-zelenskyy"], "claims": 1, "min": 198000,
+                        "max": 198000, "median": 198000, "from": "2024-12-16", "to": "2024-12-16",
+                    }],
+                    "older": [],
                 },
                 response_only=True,
             )
@@ -466,10 +476,13 @@ class CompareView(AnalysisView):
 
     def answer(self, query: dict) -> dict:
         claims = analysis.compared_claims(query)
+        compared = analysis.compare_groups(claims, query["recent_days"])
         return {
             "as_of": query["as_of"],
             "claims": analysis.CompareClaimSerializer(claims, many=True).data,
             "summary": analysis.compare_summary([claim.value for claim in claims]),
+            "groups": analysis.CompareGroupSerializer(compared["groups"], many=True).data,
+            "older": analysis.CompareOlderSerializer(compared["older"], many=True).data,
         }
 
 

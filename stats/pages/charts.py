@@ -105,8 +105,12 @@ def thousands(value, _position=None) -> str:
 
 
 @matplotlib.rc_context(PLAIN_TEXT)
-def draw(lines: list[Line], *, size: str, marked: datetime.date | None, title: str = "", credits: str = "") -> Figure:
-    """Return the chart: every line over time, bands shaded, single claims as points, the `marked` day dashed."""
+def draw(
+    lines: list[Line], *, size: str, marked: datetime.date | None, title: str = "", headline: str = "",
+    credits: str = "",
+) -> Figure:
+    """Return the chart: every line over time, bands shaded, single claims as points, the `marked` day dashed; a
+    file's title with its headline in words beneath it."""
     width, height = SIZES[size]
     figure = Figure(figsize=(width, height), dpi=100, facecolor="white")
     axes = figure.add_subplot()
@@ -155,6 +159,9 @@ def draw(lines: list[Line], *, size: str, marked: datetime.date | None, title: s
     axes.tick_params(colors=INK, labelsize=8 if small else 9)
     if title:
         figure.suptitle(title, x=0.02, ha="left", fontsize=14, fontweight="bold", color=INK)
+    headline_lines = textwrap.wrap(headline, 130)
+    if headline_lines:
+        figure.text(0.02, 0.935, "\n".join(headline_lines), fontsize=9.5, color=INK, va="top")
     if size == "article":
         legend = axes.legend(
             handles, [handle.get_label() for handle in handles], loc="upper center", bbox_to_anchor=(0.5, -0.1),
@@ -162,7 +169,7 @@ def draw(lines: list[Line], *, size: str, marked: datetime.date | None, title: s
         )
         legend.set_in_layout(True)
         figure.text(0.02, 0.01, "\n".join(textwrap.wrap(credits, 150)), fontsize=7.5, color=MUTED, va="bottom")
-        figure.subplots_adjust(left=0.09, right=0.97, top=0.9, bottom=0.34)
+        figure.subplots_adjust(left=0.09, right=0.97, top=0.9 - 0.026 * len(headline_lines), bottom=0.34)
     else:
         figure.subplots_adjust(left=0.16 if small else 0.1, right=0.97, top=0.95, bottom=0.11 if small else 0.08)
     return figure

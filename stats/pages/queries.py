@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import pickle
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import groupby
 
 from django.conf import settings
@@ -29,25 +30,10 @@ class Quantity:
     category: object
     claims: list = field(default_factory=list)
 
-    @property
-    def values(self) -> list[int]:
-        return [claim.value for claim in self.claims]
-
-    @property
-    def claimants(self) -> int:
-        return len({claim.claimed_by_id for claim in self.claims})
-
-    @property
-    def summary(self) -> dict:
-        return analysis.compare_summary(self.values)
-
-    @property
-    def first_day(self) -> datetime.date:
-        return min(claim.period_end for claim in self.claims)
-
-    @property
-    def last_day(self) -> datetime.date:
-        return max(claim.period_end for claim in self.claims)
+    @cached_property
+    def compared(self) -> dict:
+        """Return the claims compared like with like, as compare's `groups` and `older` (its default recent days)."""
+        return analysis.compare_groups(self.claims)
 
 
 # The order people read a conflict's quantities in; other categories follow by name.

@@ -23,7 +23,7 @@ from stats.api import analysis
 from stats.api.filters import MAX_QUERY_LENGTH, WordsField
 from stats.citations import LICENCE_WORDS, format_day
 from stats.models import Category, Conflict, Dataset, Figure, Party, Source
-from stats.pages import charts
+from stats.pages import charts, headlines
 from stats.pages.queries import chart_lines, narrowed, quantities, remembered
 from stats.sync.status import last_checked
 
@@ -261,6 +261,7 @@ def quantity_context(request, conflict: str, party: str, category: str) -> dict:
     return {
         "conflict": conflict, "party": party, "category": category, "query": query, "raw": raw,
         "claims": claims, "summary": analysis.compare_summary([claim.value for claim in claims]),
+        "compared": analysis.compare_groups(claims),
         "claimants": claimants_of(conflict, party, category),
         "address": f"?{urlencode(shown)}" if shown else "",
         "title": f"{party.name}: {category.name.lower()}",
@@ -422,7 +423,9 @@ def chart_file(request, conflict: str, party: str, category: str, kind: str):
     source = source_line(request, context, question_of(context))
 
     def build():
-        figure = charts.draw(lines_of(context), size="article", marked=context["marked"], title=title, credits=source)
+        figure = charts.draw(lines_of(context), size="article", marked=context["marked"], title=title,
+                             headline=headlines.headline(context["compared"], "left out of these ranges"),
+                             credits=source)
         return charts.png(figure) if kind == "png" else charts.svg(figure).encode()
 
     body = remembered(chart_key(context, f"article.{kind}@{base}"), build)

@@ -5,6 +5,7 @@ import datetime
 from django import template
 
 from stats.citations import QUALIFIER_WORDS, format_day
+from stats.pages import headlines
 
 register = template.Library()
 
@@ -46,6 +47,30 @@ def day(value, precision: str = "day") -> str:
 def counted_to(figure) -> str:
     """Return the day a figure counts to, as exactly as it is known."""
     return format_day(figure.period_end, figure.date_precision)
+
+
+@register.filter
+def groups_in_words(compared: dict) -> list[headlines.GroupWords]:
+    """Return each of compare's groups as a sentence in parts: Estimates counted to …: 369,000 to 500,000 (6 …)."""
+    return [headlines.group_words(group) for group in compared["groups"]]
+
+
+@register.filter
+def older_in_words(compared: dict, where: str) -> str:
+    """Return the sentence counting compare's older claims, saying `where` they are; empty without any."""
+    return headlines.older_words(compared["older"], where)
+
+
+@register.filter
+def is_older(claim, compared: dict) -> bool:
+    """Return whether a claim is among compare's older claims (in no range)."""
+    return any(claim.pk == older.pk for entry in compared["older"] for older in entry["figures"])
+
+
+@register.filter
+def headline(compared: dict, where: str) -> str:
+    """Return compare's groups and older claims as plain sentences (a page's description, a title)."""
+    return headlines.headline(compared, where)
 
 
 @register.simple_tag

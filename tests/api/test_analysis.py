@@ -195,7 +195,7 @@ def test_compare_as_of_leaves_out_later_claims(api, quantity):
     assert compare(api, as_of="2024-12-14") == {
         "as_of": "2024-12-14", "claims": [],
         "summary": {"sources": 0, "min": None, "max": None, "median": None, "spread": None},
-        "data_version": versions.current(), "as_recorded": None,
+        "groups": [], "older": [], "data_version": versions.current(), "as_recorded": None,
     }
 
 

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -52,6 +53,11 @@ def claims(db) -> dict:
     return made
 
 
+def words(html: str) -> str:
+    """Return the text of some HTML as a reader reads it: tags dropped, spaces collapsed, entities unescaped."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+
 def page(client, path: str, status: int = 200, **params) -> str:
     response = client.get(path, params)
     assert response.status_code == status, response.content[:500]
@@ -63,8 +69,13 @@ def test_the_home_page_shows_each_conflicts_headline_quantities_and_the_credits(
     html = page(client, "/")
     assert '<a href="/conflicts/russia-ukraine/">Russian invasion of Ukraine</a>' in html
     assert '<a href="/conflicts/russia-ukraine/russia-armed-forces/killed/">' in html
-    assert '<span class="range">816 to 15,000</span>' in html
-    assert "3 claims, the latest of each claimant, counted to dates from July 2022 to December 2024" in html
+    card = words(html.split('<a href="/conflicts/russia-ukraine/russia-armed-forces/killed/">', 1)[1].split("</a>")[0])
+    assert card == (
+        "Russian armed forces: killed Estimates: about 816 (The Economist, to 16 December 2024). Statements: about "
+        "1,016 (General Staff, to 16 December 2024). 1 older claim, counted to 20 July 2022, is left out of these "
+        "ranges."
+    )
+    assert '<span class="range">about 816</span>' in html
     assert 'role="search"' in html and 'action="/search/"' in html
     assert "The Economist&#x27;s estimates</a>: The Economist," in html
     assert 'href="/api/docs/"' in html and 'href="/admin/"' in html
@@ -73,12 +84,14 @@ def test_the_home_page_shows_each_conflicts_headline_quantities_and_the_credits(
 def test_a_conflict_page_lists_each_quantitys_latest_claims_with_hedges_and_bands(client, claims):
     html = page(client, "/conflicts/russia-ukraine/")
     rows = re.findall(r'<th scope="row"><a href="/figures/(\d+)/">([^<]+)</a></th>\s*<td class="number">([^<]+)</td>'
-                      r'\s*<td class="number">([^<]*)</td>\s*<td>([^<]+)</td>', html)
+                      r'\s*<td class="number">([^<]*)</td>\s*<td>(.+?)</td>', html)
     assert rows == [
-        (str(claims["cia"].pk), "CIA", "at least 15,000", "from 15,000", "20 July 2022"),
+        (str(claims["cia"].pk), "CIA", "at least 15,000", "from 15,000", '20 July 2022 <span class="older">older</span>'),
         (str(claims["staff"][-1].pk), "General Staff", "about 1,016", "", "16 December 2024"),
         (str(claims["economist"][-1].pk), "The Economist", "about 816", "716–916", "16 December 2024"),
     ]
+    assert ("Estimates: about 816 (The Economist, to 16 December 2024). Statements: about 1,016 (General Staff, to 16 "
+            "December 2024). 1 older claim, counted to 20 July 2022, is listed below, marked older.") in words(html)
     assert page(client, "/conflicts/russia-ukraine/", as_of="2024-12-12").count('<th scope="row">') == 3
     assert page(client, "/conflicts/russia-ukraine/", as_of="2022-02-24").count('<th scope="row">') == 0
 
@@ -88,7 +101,13 @@ def test_a_quantity_page_draws_a_line_per_claimant_and_tables_their_latest_claim
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2  # the wide chart and the narrow one
     legend = re.findall(r'<li><svg class="swatch".*?</svg> <span>([^<]+)</span>', html)
     assert legend == ["CIA", "General Staff", "The Economist"]
-    assert "3 claims counted up to" in html and "<strong>816</strong> to <strong>15,000</strong>" in html
+    [lead] = re.findall(r'<p class="lead headline">(.*?)</p>', html, flags=re.DOTALL)
+    assert words(lead) == (
+        "Estimates: about 816 (The Economist, to 16 December 2024). Statements: about 1,016 (General Staff, to 16 "
+        "December 2024). 1 older claim, counted to 20 July 2022, is listed below, marked older."
+    )
+    assert "<strong>about 816</strong>" in lead
+    assert html.count('<span class="older">older</span>') == 1
     assert html.count('class="citation"') == 3
     assert Figure.objects.with_related().get(pk=claims["cia"].pk).citation in html.replace("&#x27;", "'")
     assert '<dt>Median</dt><dd>1,016</dd>' in html

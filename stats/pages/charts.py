@@ -259,9 +259,11 @@ def presentation_attributes(declarations: str) -> str:
 
 def inline_svg(figure: Figure, *, labelled_by: str) -> str:
     """Return the chart as an <svg> element to put in a page: sized by the stylesheet, presentation attributes only
-    (no style attribute or element, which the pages' Content-Security-Policy refuses), described by `labelled_by`."""
+    (no style attribute or element, which the pages' Content-Security-Policy refuses), described by `labelled_by`: a
+    group whose lines and lone claims screen readers reach by their titles, the axes' bare numbers hidden from them."""
     document = svg(figure)
     document = document[document.index("<svg"):]
+    document = re.sub(r'<g id="(matplotlib\.axis_\d+)">', r'<g id="\1" aria-hidden="true">', document)
     document = re.sub(r"<metadata>.*?</metadata>\s*", "", document, flags=re.DOTALL)
     document = re.sub(r"<style[^>]*>.*?</style>\s*", "", document, flags=re.DOTALL)
     document = STYLE.sub(lambda match: presentation_attributes(match.group(1)), document)

@@ -101,3 +101,9 @@ def test_the_runs_names_leave_the_png_as_it_was():
     for artist in figure.findobj():
         artist.set_gid(None)
     assert charts.png(figure) == named
+
+
+def test_the_pages_inline_charts_hide_the_axes_bare_numbers_from_screen_readers(client, quantity):
+    body = client.get(QUANTITY).content.decode()
+    assert body.count('<g id="matplotlib.axis_1" aria-hidden="true">') == 2
+    assert body.count('<g id="matplotlib.axis_2" aria-hidden="true">') == 2

@@ -24,3 +24,5 @@ urlpatterns = [
 # HTML pages for people, JSON under /api/.
 handler404 = "stats.pages.views.not_found"
 handler500 = "stats.pages.views.server_error"
+# A read whose time budget ran out (stats.budget.ReadBudgetMiddleware).
+handler503 = "stats.pages.views.too_slow"

@@ -15,6 +15,7 @@ from contextlib import ExitStack, suppress
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.urls import get_resolver, get_urlconf
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Not reads of the claims: the admin (curators, signed in), static files, the health probe; the export streams.
@@ -152,12 +153,11 @@ class ReadBudgetMiddleware:
             local.budget = None
 
     def process_exception(self, request, exception):
-        """Answer a page whose budget ran out with a 503 page (the API's views answer their own 503 in JSON)."""
+        """Answer a page whose budget ran out with the URLconf's `handler503` (the API's views answer their own 503 in
+        JSON): named there, as Django names its 404 and 500 pages, so that this layer below the pages knows none."""
         if not spent(exception):
             return None
-        from stats.pages.views import too_slow
-
-        return too_slow(request)
+        return get_resolver(get_urlconf()).resolve_error_handler(503)(request)
 
 
 def spent(exception: BaseException) -> bool:

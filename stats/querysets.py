@@ -114,9 +114,10 @@ class FigureQuerySet(models.QuerySet):
 
     def series_per_claimant(self, interval: str) -> dict[tuple[int, str], list[dict]]:
         """Return `series()` of each claimant and basis among these figures, keyed by (claimed_by_id, basis), from
-        one query: the chart of a quantity draws every claimant's line at once."""
+        one query: the chart of a quantity draws every claimant's line at once, and words its claims (their hedge and
+        how exactly their day is known)."""
         rows = self.cumulative().order_by("claimed_by_id", "basis", *WINNER_FIRST).values(
-            "claimed_by_id", "basis", *SERIES_FIELDS
+            "claimed_by_id", "basis", "qualifier", "date_precision", *SERIES_FIELDS
         )
         lines: dict[tuple[int, str], list[dict]] = {}
         for row in rows:

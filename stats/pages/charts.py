@@ -8,6 +8,8 @@ import re
 import textwrap
 import warnings
 from dataclasses import dataclass, field
+from html import escape
+from types import SimpleNamespace
 
 import matplotlib
 
@@ -15,6 +17,8 @@ matplotlib.use("Agg")  # no screen: draw into files
 from matplotlib import dates as mdates
 from matplotlib import ticker
 from matplotlib.figure import Figure
+
+from stats.templatetags import claims
 
 # Okabe and Ito's colours, told apart by colour-blind readers; past seven lines the markers tell them apart too.
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
@@ -41,9 +45,10 @@ class Line:
     """One claimant's claims about the quantity on one basis: a line when it has several points, else a point."""
 
     label: str
-    points: list[dict]  # {"date", "value", "value_low", "value_high"}, oldest first
+    points: list[dict]  # {"date", "value", "value_low", "value_high", "qualifier", "date_precision"}, oldest first
     claimed_by: str = ""  # the claimant's slug and the basis, to name the line's own API address
     basis: str = ""
+    claimant: str = ""  # the claimant's name, for the words shown where a reader points
     api: str = ""  # the line's own API address (series)
     claims: int = 0  # how many points it had, once they are dropped
     colour: str = ""
@@ -104,6 +109,21 @@ def thousands(value, _position=None) -> str:
     return f"{value:,.0f}"
 
 
+def claim_words(point: dict) -> str:
+    """Return a point's claim in the pages' words: its value with its hedge (and band), and the day it counts to."""
+    claim = SimpleNamespace(**point)
+    ranged, counted_to = claims.band(claim), claims.day(claim.date, claim.date_precision)
+    return f"{claims.hedged(claim)}{f' ({ranged})' if ranged else ''}, counted to {counted_to}"
+
+
+def pointed_at(line: Line, points: list[dict]) -> str:
+    """Return what a reader pointing at a run of `line` is told: the claimant, the basis and, for a line, its latest
+    claim, for a lone point its own."""
+    if len(points) == 1:
+        return f"{line.claimant}, {line.basis}: {claim_words(points[0])}"
+    return f"{line.claimant}, {line.basis}: latest {claim_words(line.points[-1])}"
+
+
 @matplotlib.rc_context(PLAIN_TEXT)
 def draw(
     lines: list[Line], *, size: str, marked: datetime.date | None, title: str = "", headline: str = "",
@@ -116,10 +136,12 @@ def draw(
     axes = figure.add_subplot()
     small = size == "narrow"
     handles = []  # each line's first segment, named in the legend (whatever its label, even one starting with `_`)
+    runs = {}  # each run of a line by the id of its group in an SVG, which titled() words (a PNG never does)
     most = int(width * POINTS_PER_INCH)
-    for line in lines:
+    for number, line in enumerate(lines):
         sparse = len(line.points) < 60  # few claims: show where each one is
         for index, points in enumerate(segments(line.points)):
+            runs[f"claims-{number}-{index}"] = (line, points)
             points = fewer(points, max(2, most * len(points) // len(line.points)))
             days = [point["date"] for point in points]
             if line.banded:
@@ -135,6 +157,7 @@ def draw(
                 days, [point["value"] for point in points], color=line.colour, linewidth=1.8,
                 marker=line.marker if sparse or len(days) == 1 else None, markersize=4 if small else 5,
                 linestyle=(0, line.dashes) if line.dashes else "-", label=line.label if index == 0 else "_nolegend_",
+                gid=f"claims-{number}-{index}",
             )
             if index == 0:
                 handles.append(plotted)
@@ -172,6 +195,7 @@ def draw(
         figure.subplots_adjust(left=0.09, right=0.97, top=0.9 - 0.026 * len(headline_lines), bottom=0.34)
     else:
         figure.subplots_adjust(left=0.16 if small else 0.1, right=0.97, top=0.95, bottom=0.11 if small else 0.08)
+    figure.claim_runs = runs
     return figure
 
 
@@ -188,7 +212,22 @@ def svg(figure: Figure) -> str:
     out = io.StringIO()
     with few_days_quietly(), matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "conflictdata"}):
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
-    return out.getvalue()
+    return titled(out.getvalue(), figure.claim_runs)
+
+
+# The group matplotlib writes for a plotted run that draw() named (its gid).
+TITLED_GROUP = re.compile(r'<g id="(claims-\d+-\d+)">')
+
+
+def titled(document: str, runs: dict[str, tuple[Line, list[dict]]]) -> str:
+    """Return the SVG with a <title> first in each run's group: browsers show it where a reader points, without
+    script, and screen readers read it as the name of the group (an image of one line or one claim)."""
+
+    def with_title(group: re.Match) -> str:
+        words = pointed_at(*runs[group.group(1)])
+        return f'<g id="{group.group(1)}" role="img"><title>{escape(words)}</title>'
+
+    return TITLED_GROUP.sub(with_title, document)
 
 
 @contextlib.contextmanager
@@ -227,15 +266,17 @@ def presentation_attributes(declarations: str) -> str:
 
 def inline_svg(figure: Figure, *, labelled_by: str) -> str:
     """Return the chart as an <svg> element to put in a page: sized by the stylesheet, presentation attributes only
-    (no style attribute or element, which the pages' Content-Security-Policy refuses), described by `labelled_by`."""
+    (no style attribute or element, which the pages' Content-Security-Policy refuses), described by `labelled_by`: a
+    group whose lines and lone claims screen readers reach by their titles, the axes' bare numbers hidden from them."""
     document = svg(figure)
     document = document[document.index("<svg"):]
+    document = re.sub(r'<g id="(matplotlib\.axis_\d+)">', r'<g id="\1" aria-hidden="true">', document)
     document = re.sub(r"<metadata>.*?</metadata>\s*", "", document, flags=re.DOTALL)
     document = re.sub(r"<style[^>]*>.*?</style>\s*", "", document, flags=re.DOTALL)
     document = STYLE.sub(lambda match: presentation_attributes(match.group(1)), document)
     return re.sub(
         r'<svg [^>]*?(viewBox="[^"]*")[^>]*>',
-        rf'<svg xmlns="http://www.w3.org/2000/svg" \1 class="chart-svg" role="img" aria-labelledby="{labelled_by}" '
+        rf'<svg xmlns="http://www.w3.org/2000/svg" \1 class="chart-svg" role="group" aria-labelledby="{labelled_by}" '
         r'stroke-linejoin="round" stroke-linecap="butt" focusable="false">',
         document,
         count=1,

@@ -89,8 +89,9 @@ def chart_lines(conflict, party, category, query: dict) -> list[charts.Line]:
         slug, name = sources[claimant]
         label = name + (f" ({basis})" if bases[claimant] > 1 else "")
         points = [{"date": row["period_end"], "value": row["value"], "value_low": row["value_low"],
-                   "value_high": row["value_high"]} for row in rows]
-        lines.append(charts.Line(label=label, points=points, claimed_by=slug, basis=basis))
+                   "value_high": row["value_high"], "qualifier": row["qualifier"],
+                   "date_precision": row["date_precision"]} for row in rows]
+        lines.append(charts.Line(label=label, points=points, claimed_by=slug, basis=basis, claimant=name))
     lines.sort(key=lambda line: (-line.points[-1]["value"], line.label))
     return charts.styled(lines)
 

@@ -238,6 +238,10 @@ def few_days_quietly():
         yield
 
 
+# The drawing's own version, part of every chart's cache key: a deploy that draws differently (a headline in words,
+# titles on the lines) never serves a chart the code before it drew and cached.
+DRAWING_VERSION = "2: like with like, titled"
+
 STYLE = re.compile(r' style="([^"]*)"')
 # matplotlib's `font` shorthand: [style] [weight] size family.
 FONT = re.compile(

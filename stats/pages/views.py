@@ -327,7 +327,7 @@ def chart_key(context: dict, drawing: str) -> tuple:
     """Return what a chart depends on besides the data's version (queries.remembered adds it, a past moment's
     truncated to the version it selects): the quantity, the normalised question and the drawing."""
     quantity = (context["conflict"].slug, context["party"].slug, context["category"].slug)
-    return (*quantity, sorted(question_of(context).items()), drawing)
+    return (*quantity, sorted(question_of(context).items()), drawing, charts.DRAWING_VERSION)
 
 
 def lines_of(context: dict) -> list[charts.Line]:

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from stats.limits import ExportRateThrottle
 from stats.models import Figure
 from tests.factories import CategoryFactory, ConflictFactory, FigureFactory, PartyFactory, SourceFactory
 
@@ -208,3 +209,14 @@ def test_the_api_root_and_schema_name_it(api):
                                "as_recorded", "bands"}
     assert all(parameter.get("description") for parameter in parameters.values())
     assert parameters["party"]["required"] and parameters["category"]["required"]
+
+
+def test_it_counts_against_the_exports_limit_and_a_304_does_not(api, quantity, monkeypatch):
+    monkeypatch.setattr(ExportRateThrottle, "THROTTLE_RATES", {"export": "2/minute"})
+    first = api.get(ADDRESS, RUSSIAN_KILLED)
+    assert api.get(ADDRESS, RUSSIAN_KILLED, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert api.get("/api/v1/figures/export/").status_code == 200
+    refused = api.get(ADDRESS, RUSSIAN_KILLED)
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/json"
+    assert refused.json()["detail"].startswith("Request was throttled.")

@@ -131,13 +131,10 @@ class PeriodParameters(serializers.Serializer):
         return attrs
 
 
-class ClaimsParameters(serializers.Serializer):
-    """`as_of`, `claimed_by` and `independent`: which claims of a quantity are compared (the pages share them)."""
+class ClaimantParameters(serializers.Serializer):
+    """`claimed_by` and `independent`: whose claims of a quantity are asked for, narrowed as the figure list narrows
+    them (`narrowed()`)."""
 
-    as_of = DateField(
-        required=False, default=today,
-        help_text="Compare the claims counted up to this day (period_end ≤ it), YYYY-MM-DD; default today.",
-    )
     claimed_by = SlugsParameter(
         model=Source, required=False,
         help_text="Only these claimants: source slugs separated by commas, as in the figure list.",
@@ -146,6 +143,15 @@ class ClaimsParameters(serializers.Serializer):
         required=False,
         help_text="`true`: only claims by sources affiliated with none of the parties; `false`: only claims by "
         "sources speaking for a party.",
+    )
+
+
+class ClaimsParameters(ClaimantParameters):
+    """`as_of`, `claimed_by` and `independent`: which claims of a quantity are compared (the pages share them)."""
+
+    as_of = DateField(
+        required=False, default=today,
+        help_text="Compare the claims counted up to this day (period_end ≤ it), YYYY-MM-DD; default today.",
     )
 
 
@@ -273,10 +279,17 @@ def compared_claims(query: dict) -> list[Figure]:
         party_id=query["party"].pk, category_id=query["category"].pk,
         conflict_id=query["conflict"].pk if query["conflict"] else None,
     )
-    for name in ("claimed_by", "independent"):  # narrowed exactly as the figure list narrows
+    latest = narrowed(figures, query).latest_per_quantity(query["as_of"])
+    return list(latest.with_related().order_by("-value", "claimed_by__slug"))
+
+
+def narrowed(figures, query: dict):
+    """Return `figures` narrowed by the question's `claimed_by` and `independent` (ClaimantParameters) exactly as the
+    figure list narrows them."""
+    for name in ("claimed_by", "independent"):
         if query.get(name) is not None:
             figures = FigureFilterSet.base_filters[name].filter(figures, query[name])
-    return list(figures.latest_per_quantity(query["as_of"]).with_related().order_by("-value", "claimed_by__slug"))
+    return figures
 
 
 def follows(previous, current, interval: str) -> bool:

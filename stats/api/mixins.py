@@ -17,7 +17,7 @@ from stats.api.renderers import ORJSONRenderer
 FILTERED_ACTIONS = {"list", "export", "latest"}
 PAGED_ACTIONS = {"list", "latest", "deleted"}
 # The reads that answer for a past moment too (`as_recorded`); `history` and `deleted` are about the past already.
-PAST_ACTIONS = {"list", "retrieve", "export", "latest", "series", "compare", "datapackage"}
+PAST_ACTIONS = {"list", "retrieve", "export", "latest", "series", "series_export", "compare", "datapackage"}
 # The reads whose figures may carry `citation_retrieved` (`cite=retrieved`).
 CITING_ACTIONS = {"list", "retrieve", "latest"}
 # An answer about a moment older than this changes only by a redaction: every write committed before it has been seen.

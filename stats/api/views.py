@@ -514,7 +514,7 @@ class APIRootView(StrictQueryMixin, routers.APIRootView):
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
-        for name in ("figures/export", "figures/latest", "series", "compare"):
+        for name in ("figures/export", "figures/latest", "series", "series/export", "compare"):
             response.data[name.replace("/", "_")] = request.build_absolute_uri(f"{name}/")
         response.data["datapackage"] = request.build_absolute_uri("datapackage.json")
         response.data["schema"] = request.build_absolute_uri("/api/schema/")

@@ -279,6 +279,11 @@ def quantity_context(request, conflict: str, party: str, category: str) -> dict:
                 claimed_by=raw.get("claimed_by"), independent=raw.get("independent"),
                 period_end_after=raw.get("start"), period_end_before=raw.get("end"),
             ),
+            "wide": api_address(
+                "series-export", conflict=conflict.slug, party=party.slug, category=category.slug,
+                claimed_by=raw.get("claimed_by"), independent=raw.get("independent"), start=raw.get("start"),
+                end=raw.get("end"),
+            ),
         },
     }
 

@@ -133,6 +133,17 @@ def test_the_addresss_choices_narrow_the_page_as_the_api_narrows_compare(client,
     assert "period_end_after=2024-12-12&amp;period_end_before=2024-12-13" in window
 
 
+def test_a_quantity_page_offers_its_wide_csv_to_paste_into_a_chart_tool(client, claims):
+    html = page(client, QUANTITY, claimed_by="cia,the-economist", start="2022-03-01")
+    wide = ("http://testserver/api/v1/series/export/?conflict=russia-ukraine&party=russia-armed-forces&"
+            "category=killed&claimed_by=cia,the-economist&start=2022-03-01")
+    assert f"<code>{wide.replace('&', '&amp;')}</code>" in html
+    assert "Paste this address into Datawrapper" in html
+    response = client.get(wide)
+    assert response.status_code == 200
+    assert response.content.decode().splitlines()[0] == "date,CIA,The Economist"
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [

@@ -4,6 +4,9 @@ One entry per figure added or corrected, newest first, read from the figures' re
 which a redaction rewrites in place (stats/redactions.py): a redacted text reads as redacted here too. A touch (a
 revision that changed none of the figure's fields: its report or a source was renamed, services.figures_touch) is
 no entry. A deleted figure's entries are dropped: its page is gone, and the claim with it.
+
+ETag and Last-Modified are the data version's, checked before the feed is read; the pages' rate limit applies (its
+views are stats/pages/urls.py's), a 304 free as for a page.
 """
 
 import datetime
@@ -39,6 +42,7 @@ ENTRIES = 100
 BATCH = 200
 BATCHES = 5
 RELATIONS = ["conflict", "party", "category", "claimed_by", "report__publisher", "dataset"]
+CITED = ["conflict", "party", "category", "claimed_by", "report"]
 RELATION_FIELDS = {"conflict", "party", "category", "claimed_by", "report", "dataset"}
 # How a correction names each field it changed (period_end and date_precision read as one: the day counted to).
 FIELD_WORDS = {
@@ -93,7 +97,7 @@ def in_words(record, field: str) -> str:
     if field in ("qualifier", "basis"):
         return getattr(record, f"get_{field}_display")().lower()
     if value is None:
-        return "none"
+        return "none" if getattr(record, f"{field}_id") is None else "(deleted since)"
     return getattr(value, "title", None) or getattr(value, "name", str(value))
 
 
@@ -122,7 +126,10 @@ def title_of(record) -> str:
 
 
 def entry_of(record, before, base: str) -> Entry | None:
-    """Return the entry of a revision (None for a touch): its claim in words, its citation and attribution."""
+    """Return the entry of a revision: its claim in words, its citation and attribution; None for a touch, and for a
+    revision that names a row deleted since (an old report, after its figures were moved to another)."""
+    if any(getattr(record, name) is None for name in CITED):
+        return None
     changed = corrections(before, record) if before is not None and record.history_type == "~" else []
     if record.history_type == "~" and before is not None and not changed:
         return None

@@ -126,6 +126,15 @@ def test_a_redacted_revisions_text_is_not_in_the_feed(client, quantity, curator)
     assert all("Redacted on" in entry.content[0].value for entry in entries)
 
 
+def test_a_revision_naming_a_report_deleted_since_is_no_entry(client, quantity):
+    figure = FigureFactory(**quantity)
+    old = figure.report
+    corrected(figure, report=ReportFactory())
+    old.delete()
+    [entry] = read(client, "/feeds/claims.atom").entries
+    assert entry.content[0].value.startswith(f"<p>Corrected: report (deleted since) → {figure.report.title}.</p>")
+
+
 def test_a_conflicts_and_a_quantitys_feed_hold_only_their_claims(client, quantity):
     killed = FigureFactory(**quantity)
     FigureFactory(**{**quantity, "category": CategoryFactory(slug="injured", name="Injured")})

@@ -318,7 +318,8 @@ SPECTACULAR_SETTINGS = {
         "`period_end`), how it was hedged (`qualifier`) and the report it appeared in. Reads are public; writes "
         "need a curator's token (`Authorization: Token <key>`).\n\n"
         "**How to read the numbers** (what a claimant, a basis, a hedge and a band are, why `period_end` is not the "
-        "day of publication, why sources disagree, how to cite): [the codebook](/about/)."
+        "day of publication, why sources disagree, how to cite): [the codebook](/about/).\n\n"
+        "**Start here**: [the API in five tasks](/about/api/), each with its request and what the answer means."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -519,6 +519,8 @@ class APIRootView(StrictQueryMixin, routers.APIRootView):
         response.data["datapackage"] = request.build_absolute_uri("datapackage.json")
         response.data["schema"] = request.build_absolute_uri("/api/schema/")
         response.data["docs"] = request.build_absolute_uri("/api/docs/")
+        response.data["guide"] = request.build_absolute_uri(reverse("start-here"))
+        response.data["feed"] = request.build_absolute_uri(reverse("claims-feed"))
         return response
 
 

@@ -57,6 +57,7 @@ def pages(view):
     """A page for people: its own Content-Security-Policy, and the past when its address asks."""
     return csp_replace(PAGE_POLICY)(as_recorded(view))
 ABOUT = settings.BASE_DIR / "docs" / "how-to-read-the-numbers.md"
+START_HERE = settings.BASE_DIR / "docs" / "start-here.md"
 
 
 class BadQuery(Exception):
@@ -454,8 +455,10 @@ def figure_page(request, pk: int):
 
 @cache
 def about_html(path: Path, modified: float) -> str:
-    """Return the codebook as HTML, its tables in regions that scroll on a narrow screen (and take the keyboard)."""
-    html = markdown.markdown(path.read_text(encoding="utf-8"), extensions=["toc", "tables", "attr_list"])
+    """Return a document of docs/ as HTML, its tables in regions that scroll on a narrow screen (and take the
+    keyboard)."""
+    html = markdown.markdown(path.read_text(encoding="utf-8"),
+                             extensions=["toc", "tables", "attr_list", "fenced_code"])
     scrolling = '<div class="table-scroll" tabindex="0" role="region" aria-label="Table">'
     return html.replace("<table>", f"{scrolling}<table>").replace("</table>", "</table></div>")
 
@@ -464,6 +467,17 @@ def about_html(path: Path, modified: float) -> str:
 def about(request):
     """Return the codebook: how to read the numbers (docs/how-to-read-the-numbers.md)."""
     return render(request, "pages/about.html", {"body": about_html(ABOUT, ABOUT.stat().st_mtime)})
+
+
+@pages
+def start_here(request):
+    """Return the API's "Start here" guide: five tasks, each with its request (docs/start-here.md)."""
+    return render(request, "pages/about.html", {
+        "body": about_html(START_HERE, START_HERE.stat().st_mtime),
+        "title": "Start here: the API in five tasks",
+        "description": "The latest claims, a series as CSV, claims side by side, citing a figure, following new "
+        "claims: each with its request and what the answer means.",
+    })
 
 
 def not_found(request, exception=None):

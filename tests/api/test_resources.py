@@ -290,7 +290,7 @@ def test_the_root_lists_every_resource(api):
     assert response.status_code == 200
     assert set(response.json()) == {
         "conflicts", "parties", "sources", "categories", "reports", "datasets", "figures", "figures_export",
-        "figures_latest", "series", "compare", "datapackage", "schema", "docs", "guide", "feed",
+        "figures_latest", "series", "series_export", "compare", "datapackage", "schema", "docs", "guide", "feed",
     }
     assert response.json()["figures"] == "http://testserver/api/v1/figures/"
     assert response.json()["guide"] == "http://testserver/about/api/"

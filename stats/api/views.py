@@ -338,6 +338,7 @@ class FigureViewSet(ClaimsViewSet):
         "without pages. The columns are the ones `manage.py import_figures` reads, so an export loads back "
         "unchanged; `dataset` names the compilation each figure was taken from (reuse it under that dataset's "
         "licence: `/api/v1/datasets/`), and `/api/v1/datapackage.json` describes every column for data tools.",
+        filters=True,  # the list's filters, which drf-spectacular offers only to operations answering a list
         responses={
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR, description="CSV with the columns: " + ", ".join(FIGURE_CSV_COLUMNS),

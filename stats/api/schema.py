@@ -146,7 +146,8 @@ def attach_example(operation: dict, example: dict) -> None:
         contents = operation["requestBody"]["content"]
         shown = {"summary": example["summary"], "value": example["value"]}
     else:
-        contents = operation["responses"]["200"]["content"]
+        # An answer declared without a body (a CSV file) shows its example as text.
+        contents = operation["responses"]["200"].setdefault("content", {"text/csv": {"schema": {"type": "string"}}})
         shown = {**example, "description": f"{example['description']}. {SHORTENED}"}
     media_type = "application/json" if "application/json" in contents else next(iter(contents))
     contents[media_type]["examples"] = {"shipped": shown}

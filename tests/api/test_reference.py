@@ -9,10 +9,17 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jsonschema
 import pytest
-from django.core.management import call_command
-from django.urls import Resolver404, resolve
+from django.core.management import CommandError, call_command
 
-from stats.api.examples import BASE_URL, SHOWN_ITEMS, comparable, examples_generate, examples_read
+from stats.api.examples import (
+    BASE_URL,
+    EXAMPLES_FILE,
+    SHOWN_ITEMS,
+    comparable,
+    examples_generate,
+    examples_read,
+    served,
+)
 from stats.api.samples import SAMPLES
 
 SERIES_EXPORT = "/api/v1/series/export/"
@@ -101,6 +108,14 @@ def test_the_examples_are_what_the_api_answers_over_the_shipped_data():
     assert len(kept["GET /api/v1/compare/"]["value"]["claims"]) == SHOWN_ITEMS
 
 
+@pytest.mark.django_db
+def test_the_examples_command_refuses_a_database_without_the_shipped_data():
+    kept = EXAMPLES_FILE.read_bytes()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("api_examples")
+    assert EXAMPLES_FILE.read_bytes() == kept
+
+
 def test_examples_compare_without_what_changes_at_every_load():
     answer = {"id": 7, "report": 3, "value": 10, "feeds": [{"checked_at": "2026-01-01T00:00:00Z", "state": "current"}],
               "changes": [{"field": "report", "old": None, "new": 3}], "url": "https://x.example/api/v1/figures/7/"}
@@ -109,14 +124,6 @@ def test_examples_compare_without_what_changes_at_every_load():
     assert comparable(answer) == comparable(again)
     assert comparable(answer) != comparable({**again, "value": 11})
     assert comparable(answer) != comparable({**again, "feeds": [{"checked_at": None, "state": "current"}]})
-
-
-def routed(path: str) -> bool:
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
 
 
 def run_python_samples(base_url: str, paths: list[str]) -> dict[str, str]:
@@ -145,7 +152,7 @@ def test_the_python_samples_run_against_a_server_holding_the_shipped_data(live_s
 
 @pytest.mark.django_db(transaction=True)
 def test_the_series_export_samples_run_once_the_series_export_exists(live_server):
-    if not routed(SERIES_EXPORT):
+    if not served(SERIES_EXPORT):
         pytest.skip(f"{SERIES_EXPORT} is not served yet (issue 27, point 2)")
     call_command("load_shipped_data", stdout=io.StringIO())
     [output] = run_python_samples(live_server.url, [SERIES_EXPORT]).values()

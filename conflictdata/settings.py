@@ -327,7 +327,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "stats.api.schema.documented_extras"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "stats.api.schema.documented_extras",
+                           "stats.api.schema.reference_extras"],
     # Tag each operation by its resource (figures, series, compare…), in the order a journalist needs them.
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "TAGS": [

@@ -6,7 +6,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
+from stats.api.documentation import describe_path_parameters
+from stats.api.examples import SHORTENED, examples_read
 from stats.api.mixins import CITING_ACTIONS, PAST_ACTIONS
+from stats.api.samples import SAMPLES, code_samples, described_with_samples
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -119,3 +122,32 @@ def documented_extras(result, generator, request, public):
             "and the address that gives the same answer again (it carries `as_recorded`).",
         }
     return result
+
+
+def reference_extras(result, generator, request, public):
+    """Complete the reference: words for the paths' `{slug}` and `{id}`, the examples asked of the shipped data
+    (stats/api/examples.json) and the code samples (stats/api/samples.py) of the operations that exist."""
+    describe_path_parameters(result)
+    examples = examples_read()
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            example = examples.get(f"{method.upper()} {path}")
+            if example is not None:
+                attach_example(operation, example)
+            if method == "get" and path in SAMPLES:
+                operation["x-codeSamples"] = code_samples(path)
+                operation["description"] = described_with_samples(operation.get("description", ""), path)
+    return result
+
+
+def attach_example(operation: dict, example: dict) -> None:
+    """Show `example` as the operation's request body (a write) or its answer (a read), in JSON or else CSV."""
+    if "requestBody" in operation:
+        contents = operation["requestBody"]["content"]
+        shown = {"summary": example["summary"], "value": example["value"]}
+    else:
+        # An answer declared without a body (a CSV file) shows its example as text.
+        contents = operation["responses"]["200"].setdefault("content", {"text/csv": {"schema": {"type": "string"}}})
+        shown = {**example, "description": f"{example['description']}. {SHORTENED}"}
+    media_type = "application/json" if "application/json" in contents else next(iter(contents))
+    contents[media_type]["examples"] = {"shipped": shown}

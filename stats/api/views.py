@@ -16,7 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_sequence
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, routers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from stats import past, versions
 from stats.api import analysis, filters, serializers
 from stats.api.datapackage import datapackage
+from stats.api.documentation import CURATORS, IF_MATCH, resource_schema
 from stats.api.mixins import ConditionalMixin, StrictQueryMixin, etag_for
 from stats.api.pagination import counted, ordering_with_tiebreak
 from stats.api.prepared import PreparedPages
@@ -86,18 +87,21 @@ class SlugLookupViewSet(ClaimsViewSet):
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
 
+@resource_schema("conflicts")
 class ConflictViewSet(SlugLookupViewSet):
     queryset = Conflict.objects.all()
     serializer_class = serializers.ConflictSerializer
     filterset_class = filters.ConflictFilterSet
 
 
+@resource_schema("parties")
 class PartyViewSet(SlugLookupViewSet):
     queryset = Party.objects.all()
     serializer_class = serializers.PartySerializer
     filterset_class = filters.PartyFilterSet
 
 
+@resource_schema("sources")
 class SourceViewSet(SlugLookupViewSet):
     queryset = Source.objects.select_related("affiliation")
     serializer_class = serializers.SourceSerializer
@@ -105,12 +109,14 @@ class SourceViewSet(SlugLookupViewSet):
     etag_related = ["affiliation"]
 
 
+@resource_schema("categories")
 class CategoryViewSet(SlugLookupViewSet):
     queryset = Category.objects.all()
     serializer_class = serializers.CategorySerializer
     filterset_class = filters.CategoryFilterSet
 
 
+@resource_schema("datasets")
 class DatasetViewSet(SlugLookupViewSet):
     queryset = Dataset.objects.prefetch_related(Prefetch("feeds", queryset=status.feed_rows(), to_attr="feed_rows"))
     serializer_class = serializers.DatasetSerializer
@@ -128,6 +134,7 @@ class DatasetViewSet(SlugLookupViewSet):
         return etag_for(super().object_etag(instance), self.feeds_version())
 
 
+@resource_schema("reports")
 class ReportViewSet(ClaimsViewSet):
     queryset = Report.objects.select_related("publisher")
     serializer_class = serializers.ReportSerializer
@@ -151,8 +158,20 @@ class ReportViewSet(ClaimsViewSet):
         "- Cite a figure with its `citation`: who claimed it, the number with its hedge, the date counted to, and "
         "the report with its date and address.",
     ),
-    retrieve=extend_schema(summary="One figure"),
+    retrieve=extend_schema(
+        summary="One figure",
+        description="One claim with its `citation` (who claimed what, counted to when, in which report: the "
+        "sentence to quote) and its `attribution` (the credit the dataset it was taken from asks for). "
+        "`cite=retrieved` adds the citation with the day you read it and the address that gives the same answer "
+        "again.",
+    ),
+    destroy=extend_schema(
+        summary="Delete a figure",
+        description=f"Remove a claim. {CURATORS} Its id is then listed by `/api/v1/figures/deleted/`, and its "
+        f"history stays readable. {IF_MATCH}",
+    ),
 )
+@resource_schema("figures")
 class FigureViewSet(ClaimsViewSet):
     queryset = Figure.objects.with_related()
     serializer_class = serializers.FigureSerializer
@@ -319,8 +338,11 @@ class FigureViewSet(ClaimsViewSet):
         "without pages. The columns are the ones `manage.py import_figures` reads, so an export loads back "
         "unchanged; `dataset` names the compilation each figure was taken from (reuse it under that dataset's "
         "licence: `/api/v1/datasets/`), and `/api/v1/datapackage.json` describes every column for data tools.",
+        filters=True,  # the list's filters, which drf-spectacular offers only to operations answering a list
         responses={
-            (200, "text/csv"): OpenApiResponse(description="CSV with the columns: " + ", ".join(FIGURE_CSV_COLUMNS)),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="CSV with the columns: " + ", ".join(FIGURE_CSV_COLUMNS),
+            ),
         },
     )
     @action(
@@ -401,23 +423,6 @@ class SeriesView(AnalysisView):
         "Example: `?party=russia-armed-forces&category=total&claimed_by=ukraine-general-staff&interval=month`.",
         parameters=[analysis.SeriesQuerySerializer],
         responses={200: analysis.SeriesSerializer},
-        examples=[
-            OpenApiExample(
-                "The General Staff's count of Russian losses",
-                value={
-                    "conflict": "russia-ukraine", "party": "russia-armed-forces", "category": "total",
-                    "claimed_by": "ukraine-general-staff", "basis": "claimed", "interval": "day",
-                    "start": "2024-12-15", "end": "2024-12-16",
-                    "points": [
-                        {"date": "2024-12-15", "value": 763510, "value_low": None, "value_high": None,
-                         "change": None, "figure": 1026, "flags": []},
-                        {"date": "2024-12-16", "value": 765110, "value_low": None, "value_high": None,
-                         "change": 1600, "figure": 1027, "flags": []},
-                    ],
-                },
-                response_only=True,
-            )
-        ],
     )
     def get(self, request):
         return super().get(request)
@@ -446,30 +451,6 @@ class CompareView(AnalysisView):
         "Example: `?party=russia-armed-forces&category=killed&as_of=2024-12-16`.",
         parameters=[analysis.CompareQuerySerializer],
         responses={200: analysis.CompareSerializer},
-        examples=[
-            OpenApiExample(
-                "Russian soldiers killed, by source",
-                value={
-                    "as_of": "2024-12-16",
-                    "claims": [{
-                        "claimed_by": "volodymyr-zelenskyy", "independent": False, "value": 198000,
-                        "value_low": None, "value_high": None, "qualifier": "approximately", "basis": "claimed",
-                        "period_end": "2024-12-16", "report": 1,
-                        "citation": "President of Ukraine Volodymyr Zelenskyy claimed about 198,000 killed among "
-                        "Russian armed forces (Russian invasion of Ukraine), counted since the conflict began, as "
-                        "of 2024 (“Russia claims to have trained 300,000 reserve soldiers for Ukraine war”, "
-                        "published 16 December 2024).",
-                    }],
-                    "summary": {"sources": 1, "min": 198000, "max": 198000, "median": 198000, "spread": 1.0},
-                    "groups": [{
-                        "basis": "claimed", "claimed_by": ["volodymyr-zelenskyy"], "claims": 1, "min": 198000,
-                        "max": 198000, "median": 198000, "from": "2024-12-16", "to": "2024-12-16",
-                    }],
-                    "older": [],
-                },
-                response_only=True,
-            )
-        ],
     )
     def get(self, request):
         return super().get(request)

@@ -2,6 +2,8 @@
 
 import datetime
 import statistics
+from collections import Counter
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
@@ -510,3 +512,46 @@ def revisions(records, slugs: dict[str, dict[int, str]]) -> list[dict]:
             "changes": changes,
         })
     return entries
+
+
+@dataclass
+class ClaimantLine:
+    """One claimant's cumulative series of a quantity on one basis, under its column's (and legend's) name."""
+
+    label: str
+    slug: str
+    name: str
+    basis: str
+    points: list[dict]
+
+
+def claimant_lines(conflict, party, category, query: dict) -> list[ClaimantLine]:
+    """Return the cumulative series of every claimant and basis of a quantity, ordered by claimant name: the points
+    `series` gives (FigureQuerySet.series_per_claimant, one per day), narrowed as the figure list narrows
+    (`claimed_by`, `independent`) and by `basis`, `start` and `end` when asked. The wide CSV's columns and the pages'
+    chart lines."""
+    figures = past.twin(Figure).objects.filter(
+        party_id=party.pk, category_id=category.pk, conflict_id=conflict.pk if conflict else None,
+    )
+    figures = narrowed(figures, query)
+    if query.get("basis"):
+        figures = figures.filter(basis=query["basis"])
+    if query.get("start"):
+        figures = figures.filter(period_end__gte=query["start"])
+    if query.get("end"):
+        figures = figures.filter(period_end__lte=query["end"])
+    series = figures.series_per_claimant("day")
+    sources = {
+        pk: (name, slug) for pk, name, slug in
+        past.twin(Source).objects.filter(pk__in={claimant for claimant, _basis in series})
+        .values_list("pk", "name", "slug")
+    }
+    bases = Counter(claimant for claimant, _basis in series)
+    names = Counter(name for name, _slug in sources.values())
+    lines = []
+    for claimant, basis in sorted(series, key=lambda line: (*sources[line[0]], line[1])):
+        name, slug = sources[claimant]
+        # Two claimants of one name would be two columns of one name, which spreadsheets rename as they like.
+        label = name + (f" [{slug}]" if names[name] > 1 else "") + (f" ({basis})" if bases[claimant] > 1 else "")
+        lines.append(ClaimantLine(label, slug, name, basis, series[(claimant, basis)]))
+    return lines

@@ -7,7 +7,6 @@ are JSON like every error of the API.
 
 import csv
 import io
-from collections import Counter
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -17,14 +16,13 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from stats import past
 from stats.api import analysis
 from stats.api.mixins import ConditionalMixin, StrictQueryMixin
 from stats.api.renderers import CSVRenderer
 from stats.api.serializers import SlugParameter
 from stats.csvformat import neutralised
 from stats.limits import ExportRateThrottle
-from stats.models import Basis, Category, Conflict, Figure, Party, Source
+from stats.models import Basis, Category, Conflict, Party
 
 # A chart tool re-reads the address when its chart is opened or on a schedule: a cache may keep an answer for an
 # hour, then asks again with its ETag and is answered 304 until the data changes.
@@ -53,45 +51,14 @@ class WideQuerySerializer(analysis.ConflictOfParty, analysis.ClaimantParameters,
         return self.resolve_conflict(super().validate(attrs))
 
 
-def claimant_lines(query: dict) -> list[tuple[str, list[dict]]]:
-    """Return the cumulative series of every claimant and basis of the quantity asked for, each under its column's
-    name, ordered by claimant name: the points `series` gives (FigureQuerySet.series_per_claimant, one per day)."""
-    figures = past.twin(Figure).objects.filter(
-        party_id=query["party"].pk, category_id=query["category"].pk,
-        conflict_id=query["conflict"].pk if query["conflict"] else None,
-    )
-    figures = analysis.narrowed(figures, query)
-    if query.get("basis"):
-        figures = figures.filter(basis=query["basis"])
-    if query.get("start"):
-        figures = figures.filter(period_end__gte=query["start"])
-    if query.get("end"):
-        figures = figures.filter(period_end__lte=query["end"])
-    series = figures.series_per_claimant("day")
-    sources = {
-        pk: (name, slug) for pk, name, slug in
-        past.twin(Source).objects.filter(pk__in={claimant for claimant, _basis in series})
-        .values_list("pk", "name", "slug")
-    }
-    bases = Counter(claimant for claimant, _basis in series)
-    names = Counter(name for name, _slug in sources.values())
-    lines = []
-    for claimant, basis in sorted(series, key=lambda line: (*sources[line[0]], line[1])):
-        name, slug = sources[claimant]
-        # Two claimants of one name would be two columns of one name, which spreadsheets rename as they like.
-        label = name + (f" [{slug}]" if names[name] > 1 else "") + (f" ({basis})" if bases[claimant] > 1 else "")
-        lines.append((label, series[(claimant, basis)]))
-    return lines
-
-
-def wide_table(lines: list[tuple[str, list[dict]]], bands: bool) -> list[list]:
+def wide_table(lines: list[analysis.ClaimantLine], bands: bool) -> list[list]:
     """Return the header and a row per day any line has a point on, oldest first: each line's value that day, and
     its band's ends with `bands`; None where the line has no point that day (a chart tool draws the gap)."""
     fields = ["value", "value_low", "value_high"] if bands else ["value"]
     header = ["date"]
-    for label, _points in lines:
-        header += [label, f"{label} low", f"{label} high"] if bands else [label]
-    by_day = [{point["period_end"]: point for point in points} for _label, points in lines]
+    for line in lines:
+        header += [line.label, f"{line.label} low", f"{line.label} high"] if bands else [line.label]
+    by_day = [{point["period_end"]: point for point in line.points} for line in lines]
     rows = [header]
     for day in sorted(set().union(*by_day)):
         row = [day.isoformat()]
@@ -171,7 +138,7 @@ class SeriesExportView(StrictQueryMixin, ConditionalMixin, APIView):
         return response
 
     def wide_csv(self, query: dict) -> HttpResponse:
-        lines = claimant_lines(query)
+        lines = analysis.claimant_lines(query["conflict"], query["party"], query["category"], query)
         response = HttpResponse(csv_text(wide_table(lines, query["bands"])), content_type="text/csv; charset=utf-8")
         quantity = [query["party"].slug, query["category"].slug]
         name = "-".join([query["conflict"].slug, *quantity] if query["conflict"] else quantity)

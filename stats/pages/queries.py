@@ -11,10 +11,8 @@ from itertools import groupby
 from django.conf import settings
 from django.core.cache import cache
 
-from stats import past, versions
+from stats import versions
 from stats.api import analysis
-from stats.api.filters import FigureFilterSet
-from stats.models import Figure, Source
 from stats.pages import charts
 from stats.pages.drawings import drawing_slot
 
@@ -58,40 +56,16 @@ def quantities(figures, as_of: datetime.date) -> list[Quantity]:
     return sorted(found, key=order)
 
 
-def narrowed(figures, query: dict):
-    """Return `figures` narrowed by `claimed_by` and `independent` exactly as the figure list narrows them."""
-    for name in ("claimed_by", "independent"):
-        if query.get(name) is not None:
-            figures = FigureFilterSet.base_filters[name].filter(figures, query[name])
-    return figures
-
-
 def chart_lines(conflict, party, category, query: dict) -> list[charts.Line]:
-    """Return the cumulative series of every claimant (and basis) of the quantity, as chart lines, highest first.
-
-    The points are `series` points (FigureQuerySet.series_per_claimant: the same winners, one per day).
-    """
-    figures = past.twin(Figure).objects.filter(conflict_id=conflict.pk, party_id=party.pk, category_id=category.pk)
-    figures = narrowed(figures, query)
-    if query.get("start"):
-        figures = figures.filter(period_end__gte=query["start"])
-    if query.get("end"):
-        figures = figures.filter(period_end__lte=query["end"])
-    series = figures.series_per_claimant("day")
-    sources = {
-        pk: (slug, name) for pk, slug, name in
-        past.twin(Source).objects.filter(pk__in={claimant for claimant, _basis in series})
-        .values_list("pk", "slug", "name")
-    }
-    bases = {claimant: sum(1 for other, _basis in series if other == claimant) for claimant, _basis in series}
+    """Return the cumulative series of every claimant (and basis) of the quantity, as chart lines, highest first:
+    the wide CSV's columns (`claimant_lines`), so a chart and its data say the same."""
     lines = []
-    for (claimant, basis), rows in series.items():
-        slug, name = sources[claimant]
-        label = name + (f" ({basis})" if bases[claimant] > 1 else "")
+    for line in analysis.claimant_lines(conflict, party, category, query):
         points = [{"date": row["period_end"], "value": row["value"], "value_low": row["value_low"],
                    "value_high": row["value_high"], "qualifier": row["qualifier"],
-                   "date_precision": row["date_precision"]} for row in rows]
-        lines.append(charts.Line(label=label, points=points, claimed_by=slug, basis=basis, claimant=name))
+                   "date_precision": row["date_precision"]} for row in line.points]
+        lines.append(charts.Line(label=line.label, points=points, claimed_by=line.slug, basis=line.basis,
+                                 claimant=line.name))
     lines.sort(key=lambda line: (-line.points[-1]["value"], line.label))
     return charts.styled(lines)
 

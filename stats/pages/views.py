@@ -24,7 +24,7 @@ from stats.api.filters import MAX_QUERY_LENGTH, WordsField
 from stats.citations import LICENCE_WORDS, format_day
 from stats.models import Category, Conflict, Dataset, Figure, Party, Source
 from stats.pages import charts, headlines
-from stats.pages.queries import chart_lines, narrowed, quantities, remembered
+from stats.pages.queries import chart_lines, quantities, remembered
 from stats.sync.status import last_checked
 
 # The pages' own policy: styles from the stylesheet only (no inline style), on top of the service's (settings.py).
@@ -238,7 +238,7 @@ def conflict_page(request, slug: str):
     except BadQuery as bad:
         return bad_request(request, bad.errors, reverse("conflict", args=[slug]))
     figures = past.twin(Figure).objects.filter(conflict_id=conflict.pk)
-    found = quantities(narrowed(figures, query), query["as_of"])
+    found = quantities(analysis.narrowed(figures, query), query["as_of"])
     return render(request, "pages/conflict.html", {
         "conflict": conflict, "quantities": found, "as_of": query["as_of"], "as_of_given": "as_of" in raw,
         "parties": past.twin(Party).objects.filter(pk__in=figures.values("party_id")),

@@ -30,4 +30,4 @@ class CSVRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
+        return b"" if data is None else data  # a 304 has no body

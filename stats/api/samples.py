@@ -116,14 +116,16 @@ names(wide)
 }
 
 
-def code_samples(path: str) -> list[dict]:
-    """Return the samples of an operation in Redoc's `x-codeSamples` shape."""
-    return [{"lang": lang, "label": label, "source": source} for lang, label, source in SAMPLES.get(path, [])]
+def code_samples(path: str, base: str = BASE_URL) -> list[dict]:
+    """Return the samples of an operation in Redoc's `x-codeSamples` shape, addressed to `base` (the service's own
+    address where it is known, so that a copied sample works as it is)."""
+    return [{"lang": lang, "label": label, "source": source.replace(BASE_URL, base)}
+            for lang, label, source in SAMPLES.get(path, [])]
 
 
-def described_with_samples(description: str, path: str) -> str:
+def described_with_samples(description: str, path: str, base: str = BASE_URL) -> str:
     """Return the description followed by the curl sample, which Swagger UI shows where Redoc shows them all."""
-    curl = [source for lang, _, source in SAMPLES.get(path, []) if lang == "curl"]
+    curl = [source.replace(BASE_URL, base) for lang, _, source in SAMPLES.get(path, []) if lang == "curl"]
     if not curl:
         return description
     return (

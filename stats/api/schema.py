@@ -1,5 +1,6 @@
 """OpenAPI generation: public reads, and every error each operation can answer with its body."""
 
+from django.conf import settings
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -7,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from stats.api.documentation import describe_path_parameters
-from stats.api.examples import SHORTENED, examples_read
+from stats.api.examples import BASE_URL, SHORTENED, examples_read
 from stats.api.mixins import CITING_ACTIONS, PAST_ACTIONS
 from stats.api.samples import SAMPLES, code_samples, described_with_samples
 
@@ -129,15 +130,26 @@ def reference_extras(result, generator, request, public):
     (stats/api/examples.json) and the code samples (stats/api/samples.py) of the operations that exist."""
     describe_path_parameters(result)
     examples = examples_read()
+    base = service_address(request)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             example = examples.get(f"{method.upper()} {path}")
             if example is not None:
                 attach_example(operation, example)
             if method == "get" and path in SAMPLES:
-                operation["x-codeSamples"] = code_samples(path)
-                operation["description"] = described_with_samples(operation.get("description", ""), path)
+                operation["x-codeSamples"] = code_samples(path, base)
+                operation["description"] = described_with_samples(operation.get("description", ""), path, base)
     return result
+
+
+def service_address(request) -> str:
+    """Return the address code samples should call: PUBLIC_URL, else the address the schema was asked at, else the
+    placeholder (a schema generated without a request, by `manage.py spectacular`)."""
+    if settings.PUBLIC_URL:
+        return settings.PUBLIC_URL.rstrip("/")
+    if request is not None:
+        return request.build_absolute_uri("/").rstrip("/")
+    return BASE_URL
 
 
 def attach_example(operation: dict, example: dict) -> None:

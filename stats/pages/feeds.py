@@ -10,6 +10,7 @@ views are stats/pages/urls.py's), a 304 free as for a page.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 from functools import wraps
 
@@ -45,6 +46,7 @@ RELATIONS = ["conflict", "party", "category", "claimed_by", "report__publisher",
 CITED = ["conflict", "party", "category", "claimed_by", "report"]
 RELATION_FIELDS = {"conflict", "party", "category", "claimed_by", "report", "dataset"}
 # How a correction names each field it changed (period_end and date_precision read as one: the day counted to).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FIELD_WORDS = {
     "conflict": "conflict", "party": "party", "category": "category", "claimed_by": "claimant", "report": "report",
     "value": "value", "value_low": "low end", "value_high": "high end", "qualifier": "hedge", "basis": "basis",
@@ -105,6 +107,8 @@ def corrections(before, after) -> list[str]:
     """Return what a revision changed, one phrase per field: "value 38,000 → 38,005", "quote changed"."""
     changed = []
     for field in TRACKED_FIELDS:
+        if field == "date_precision":
+            continue  # said with the day counted to: "counted to 16 December 2024 → December 2024"
         key = f"{field}_id" if field in RELATION_FIELDS else field
         differs = getattr(before, key) != getattr(after, key)
         if field == "period_end":
@@ -144,8 +148,14 @@ def entry_of(record, before, base: str) -> Entry | None:
     if record.quote:
         lines.append(f"In the report's words: “{record.quote}”")
     link = base + reverse("figure", args=[record.id])
-    return Entry(title=title, link=link, guid=f"{link}#revision-{record.history_id}", recorded=record.history_date,
-                 content="".join(f"<p>{escape(line)}</p>" for line in lines))
+    return Entry(title=xml_safe(title), link=link, guid=f"{link}#revision-{record.history_id}",
+                 recorded=record.history_date, content="".join(f"<p>{escape(xml_safe(line))}</p>" for line in lines))
+
+
+def xml_safe(text: str) -> str:
+    """Return text XML 1.0 can carry: a control character (a PDF's page break pasted into a quote) becomes U+FFFD,
+    instead of making the whole feed unwritable."""
+    return CONTROL_CHARACTERS.sub("\ufffd", text)
 
 
 def revisions_of(scope: Scope):
@@ -309,6 +319,7 @@ def as_of_data_version(feed):
 
     @wraps(feed)
     def view(request, *args, **kwargs):
+        feed.get_object(request, *args, **kwargs)  # an unknown slug is a 404, whatever the request's conditions
         number, committed = versions.latest()
         etag = etag_for("feed", number, committed, request.path)
         modified = int(committed.timestamp()) if committed is not None else None

@@ -197,3 +197,13 @@ def test_each_sampled_operation_shows_curl_python_and_r(schema):
             assert "```sh\ncurl " in methods["get"]["description"]
         else:
             assert samples is None, path
+
+
+@pytest.mark.parametrize("public_url, base", [(None, "http://testserver"),
+                                              ("https://data.newsroom.example", "https://data.newsroom.example")])
+def test_code_samples_call_the_service_they_are_read_on(client, settings, public_url, base):
+    settings.PUBLIC_URL = public_url
+    operation = client.get("/api/schema/", {"format": "json"}).json()["paths"]["/api/v1/compare/"]["get"]
+    curl = next(sample["source"] for sample in operation["x-codeSamples"] if sample["lang"] == "curl")
+    assert curl.startswith(f"curl '{base}/api/v1/compare/?")
+    assert f"curl '{base}/api/v1/compare/?" in operation["description"]

@@ -192,6 +192,7 @@ def test_its_headers_name_the_file_open_it_to_every_origin_and_let_it_be_kept_an
 
     unchanged = api.get(ADDRESS, RUSSIAN_KILLED, HTTP_IF_NONE_MATCH=response["ETag"], HTTP_ACCEPT="text/html")
     assert unchanged.status_code == 304
+    assert unchanged.content == b""  # a 304 has no body
     assert unchanged["ETag"] == response["ETag"]
     assert unchanged["Cache-Control"] == "public, max-age=3600"
 

@@ -207,3 +207,23 @@ def test_pages_announce_their_feed_and_link_it(client, quantity, page, feed):
     assert '<link rel="alternate" type="application/atom+xml" title="' in head
     assert f'href="{feed}">' in head
     assert f'<a href="{feed}">Atom feed</a>' in body
+
+
+def test_a_correction_of_the_days_precision_alone_is_an_entry_saying_so(client, quantity):
+    figure = FigureFactory(**quantity, value=500000, period_end=datetime.date(2026, 6, 17))
+    corrected(figure, date_precision="month")
+    [correction, _added] = read(client, "/feeds/claims.atom").entries
+    assert correction.title.startswith("Corrected: NATO officials")
+    assert "counted to 17 June 2026 → June 2026" in correction.summary
+
+
+def test_a_control_character_in_a_quote_cannot_break_the_feed(client, quantity):
+    FigureFactory(**quantity, value=500000, period_end=datetime.date(2026, 6, 17), quote="Losses \x0c continue\x0b")
+    [entry] = read(client, "/feeds/claims.atom").entries
+    assert "Losses \ufffd continue\ufffd" in entry.summary
+
+
+@pytest.mark.parametrize("headers", [{"HTTP_IF_NONE_MATCH": "*"},
+                                     {"HTTP_IF_MODIFIED_SINCE": "Thu, 01 Jan 2099 00:00:00 GMT"}])
+def test_an_unknown_slug_is_404_whatever_the_requests_conditions(client, quantity, headers):
+    assert client.get("/conflicts/nope/feed.atom", **headers).status_code == 404

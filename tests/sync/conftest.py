@@ -46,10 +46,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
         if self.headers.get("If-None-Match") == etag:
+            origin.statuses.append(304)  # before answering: the test may look as soon as the answer arrives
             self.send_response(304)
             self.send_header("ETag", etag)
             self.end_headers()
-            origin.statuses.append(304)
             return
         self.answer(200, body, etag=etag)
 

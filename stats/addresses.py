@@ -1,5 +1,6 @@
 """Web addresses stored as URIs (RFC 3986): one normalisation for every address field and every write path."""
 
+import functools
 import re
 
 import idna
@@ -45,6 +46,9 @@ def ascii_host(host: str) -> str:
         return encoded(host, "userinfo")  # not a valid name: keep it recognisable for the validator to refuse
 
 
+# A file or a feed names one report's address on many rows (a day's killed and injured; a model run's 1,640 days):
+# each address is normalised once per process.
+@functools.lru_cache(maxsize=16_384)
 def as_uri(address: str) -> str:
     """Return `address` (a URI or an IRI) as a URI that opens the same page.
 

@@ -3,7 +3,8 @@
 import csv
 import functools
 import io
-from collections.abc import Callable, Iterator
+import operator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -11,9 +12,9 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
-from stats import versions
+from stats import bulk, search, versions
 from stats.addresses import as_uri
 from stats.csvformat import FIGURE_CSV_COLUMNS, TEXT_COLUMNS, restored
 from stats.models import (
@@ -138,9 +139,11 @@ class Relations:
         self.found: dict[str, object] = {}
 
     def get(self, slug: str):
-        if slug not in self.found:
+        try:
+            return self.found[slug]
+        except KeyError:
             self.found[slug] = self.model.objects.filter(slug=slug).first()
-        return self.found[slug]
+            return self.found[slug]
 
 
 @dataclass
@@ -151,9 +154,9 @@ class Row:
 
 def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict]]:
     """Yield the file's records with the line each starts on (the header is line 1)."""
-    reader = csv.DictReader(stream, strict=True)
+    reader = csv.reader(stream, strict=True)
     try:
-        header = reader.fieldnames or []
+        header = next(reader, [])
     except csv.Error as error:
         raise ImportRefused([RowError(1, [], f"the header is not valid CSV ({error})")]) from None
     except UnicodeDecodeError:
@@ -173,18 +176,22 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict]]:
             problems.append("a column named twice")
         raise ImportRefused([RowError(1, [], f"the header must name the export's columns ({'; '.join(problems)})")])
     start = reader.line_num + 1
+    width = len(header)
     while True:
         try:
-            cells = next(reader)
+            record = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
             raise ImportRefused([RowError(start, [], f"this is not valid CSV ({error})")]) from None
         except UnicodeDecodeError:
             raise ImportRefused([RowError(start, [], NOT_UTF8)]) from None
-        if None in cells or any(value is None for value in cells.values()):
+        if len(record) != width:
+            if not record:
+                start = reader.line_num + 1
+                continue  # a blank line, as csv.DictReader skips
             raise ImportRefused([RowError(start, [], "the record does not have one cell per column")])
-        yield start, cells
+        yield start, dict(zip(header, record, strict=True))
         start = reader.line_num + 1
 
 def report_key(cells: dict) -> str | tuple[str, str]:
@@ -194,8 +201,9 @@ def report_key(cells: dict) -> str | tuple[str, str]:
 
 def read_figures(stream: IO[str], errors: list[RowError], progress) -> tuple[list[Row], dict]:
     """Check every line's cells on their own; return the rows and, per report key, its line and cells."""
-    cleaners = {name: Cells(name) for name in CELLS}
+    cleaners = [(name, Cells(name).clean) for name in CELLS]
     relations = {column: Relations(model) for column, model in {**RELATIONS, **OPTIONAL_RELATIONS}.items()}
+    required = [(column, relations[column].get) for column in RELATIONS]
     reports: dict = {}
     rows = []
     for count, (line, cells) in enumerate(read_rows(stream), start=1):
@@ -207,10 +215,11 @@ def read_figures(stream: IO[str], errors: list[RowError], progress) -> tuple[lis
             problems.extend(RowError(line, [column], "NUL characters are not allowed.")
                             for column, cell in cells.items() if "\x00" in cell)
         for column in TEXT_COLUMNS:  # the export's protection against spreadsheet formulas, undone
-            cells[column] = restored(cells[column])
-        for column in RELATIONS:
+            if cells[column][:1] == "'":
+                cells[column] = restored(cells[column])
+        for column, get in required:
             slug = cells[column]
-            values[column] = relations[column].get(slug) if slug else None
+            values[column] = get(slug) if slug else None
             if not slug:
                 problems.append(RowError(line, [column], "This field cannot be blank."))
             elif values[column] is None:
@@ -223,9 +232,9 @@ def read_figures(stream: IO[str], errors: list[RowError], progress) -> tuple[lis
             values[column] = relations[column].get(slug) if slug else None
             if slug and values[column] is None:
                 problems.append(RowError(line, [column], f"No {model._meta.verbose_name} has the slug '{slug}'."))
-        for name, cleaner in cleaners.items():
+        for name, clean in cleaners:
             try:
-                values[name] = cleaner.clean(cells[name])
+                values[name] = clean(cells[name])
             except ValidationError as error:
                 problems.extend(RowError(line, [name], message) for message in error.messages)
         cells["report_url"] = as_uri(cells["report_url"])  # reports are matched by the address as stored
@@ -247,7 +256,7 @@ def read_figures(stream: IO[str], errors: list[RowError], progress) -> tuple[lis
     return rows, reports
 
 
-def resolve_reports(reports: dict, errors: list[RowError], user) -> tuple[dict, list[Report]]:
+def resolve_reports(reports: dict, errors: list[RowError], user, at_commit: bool = False) -> tuple[dict, list[Report]]:
     """Return each report key's report, found by address or by title and date, and the reports created."""
     publishers = Relations(Source)
     found = {}
@@ -282,8 +291,14 @@ def resolve_reports(reports: dict, errors: list[RowError], user) -> tuple[dict, 
         found[key] = report
         new.append(report)
     if new and not errors:
-        bulk_create_with_history(new, Report, batch_size=CHUNK, default_user=user,
-                                 default_date=versions.revision_time())
+        columns = [field for field in Report._meta.concrete_fields if not field.primary_key]
+        highest = insert_in_bulk(Report, columns, (
+            [field.get_db_prep_save(field.pre_save(report, True), connection) for field in columns] for report in new
+        ), len(new), user=user, reason=None, at_commit=at_commit)
+        ids = Report.objects.filter(pk__gt=highest).order_by("pk").values_list("pk", flat=True)
+        for report, pk in zip(new, ids, strict=True):
+            report.pk = pk
+            report._state.adding = False
     return found, new
 
 
@@ -327,9 +342,16 @@ def settle_rows(rows: list[Row], reports: dict, errors: list[RowError]) -> None:
                 return
 
 
+CLAIM_VALUES = operator.itemgetter(*CLAIM_FIELDS)
+# CLAIM_FIELDS begins with the relations, each one's key its id.
+CLAIM_RELATIONS = len([name for name in CLAIM_FIELDS if name in RELATED])
+assert all(name in RELATED for name in CLAIM_FIELDS[:CLAIM_RELATIONS])
+
+
 def claim_key(values: dict) -> tuple:
     """Return Figure.claim_key() of a row's values."""
-    return tuple(values[name].pk if name in RELATED else values[name] for name in CLAIM_FIELDS)
+    claim = CLAIM_VALUES(values)
+    return (*(related.pk for related in claim[:CLAIM_RELATIONS]), *claim[CLAIM_RELATIONS:])
 
 
 def plan_writes(rows: list[Row], new_reports: set, errors: list[RowError], result: ImportResult,
@@ -370,71 +392,82 @@ def as_stored(value):
     return value.pk if isinstance(value, models.Model) else value
 
 
-def insert_with_history(rows: list[Row], user, reason: str | None = None) -> None:
-    """Insert the rows' figures with one executemany, and their "created" revisions with one INSERT … SELECT."""
+def insert_with_history(rows: list[Row], user, reason: str | None = None, at_commit: bool = False) -> None:
+    """Insert the rows' figures in bulk (insert_in_bulk) with their "created" revisions."""
     if not rows:
         return
-    now = timezone.now()
     ops = connection.ops
-    stamp = ops.adapt_datetimefield_value(now)
-    columns = [field for field in Figure._meta.concrete_fields if not field.primary_key]
+    stamp = ops.adapt_datetimefield_value(timezone.now())
+    fields = [field for field in Figure._meta.concrete_fields if not field.primary_key]
+    # The rows' own values, then those the database is given for every row: the times, and `dataset` when the file
+    # has no such column.
+    given = [field for field in fields if field.name in rows[0].values and field.name not in AUTO_TIMES]
+    alike = [stamp if field.name in AUTO_TIMES else None for field in fields if field not in given]
+    columns = given + [field for field in fields if field not in given]
+    take = operator.itemgetter(*(field.name for field in given))
+    related = [number for number, field in enumerate(given) if field.is_relation]
+    dated = [number for number, field in enumerate(given) if isinstance(field, models.DateField)]
     adapt_date = functools.cache(ops.adapt_datefield_value)
-    dated = {field.name for field in columns if isinstance(field, models.DateField)} - AUTO_TIMES
 
-    def params(values: dict) -> tuple:
-        return tuple(
-            stamp if field.name in AUTO_TIMES
-            else as_stored(values.get(field.name)) if field.is_relation
-            else adapt_date(values[field.name]) if field.name in dated and values[field.name] is not None
-            else values[field.name]
-            for field in columns
-        )
+    def params(values: dict) -> list:
+        row = [*take(values), *alike]
+        for number in related:
+            if row[number] is not None:
+                row[number] = row[number].id  # every related model's key is its id
+        for number in dated:
+            if row[number] is not None:
+                row[number] = adapt_date(row[number])
+        return row
 
-    quote = ops.quote_name
-    table, history = Figure._meta.db_table, Figure.history.model
+    insert_in_bulk(Figure, columns, (params(row.values) for row in rows), len(rows), user=user, reason=reason,
+                   at_commit=at_commit)
+
+
+def insert_in_bulk(model, columns: list, rows: Iterable[list], count: int, *, user, reason: str | None,
+                   at_commit: bool) -> int:
+    """Insert `count` ready rows (the values of `columns`) into `model`'s table, in order; return the highest id the
+    table had before: the rows have the ids above it, in the order given. By one executemany on SQLite and one COPY
+    on PostgreSQL; the search index filled once at the end (search.indexed_at_end); the "created" revisions by one
+    INSERT … SELECT (versions.record_created).
+
+    Writers wait until the write commits (readers do not), so that the ids above the highest one taken now are the
+    rows' own.
+    """
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    names = ", ".join(quote(field.column) for field in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Writers wait until the import commits (readers do not), so that the ids above the highest one
-            # taken now are the import's own.
             cursor.execute(f"LOCK TABLE {quote(table)} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(f"SELECT COALESCE(MAX({quote('id')}), 0) FROM {quote(table)}")
         (highest,) = cursor.fetchone()
-        cursor.executemany(
-            f"INSERT INTO {quote(table)} ({', '.join(quote(field.column) for field in columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))})",
-            [params(row.values) for row in rows],
-        )
-        revision = {"history_date": ops.adapt_datetimefield_value(versions.revision_time()), "history_type": "+",
-                    "history_user_id": getattr(user, "pk", None), "history_change_reason": reason, "history_end": None}
-        targets, sources, values = [], [], []
-        for field in history._meta.concrete_fields:
-            if field.primary_key:
-                continue
-            targets.append(quote(field.column))
-            if field.attname in revision:
-                sources.append("%s")
-                values.append(revision[field.attname])
+        with bulk.indexes_built_after(connection, table, count), search.indexed_at_end(connection, table, highest):
+            if connection.vendor == "postgresql":
+                # The driver's own COPY: its errors are made Django's (an IntegrityError) as the cursor's are.
+                with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") \
+                        as copy:
+                    for row in rows:
+                        copy.write_row(row)
             else:
-                sources.append(quote(Figure._meta.get_field(field.name).column))
-        cursor.execute(
-            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(targets)}) "
-            f"SELECT {', '.join(sources)} FROM {quote(table)} WHERE {quote('id')} > %s",
-            [*values, highest],
-        )
+                cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})",
+                                   rows)
+        cursor.execute(f"SELECT MAX({quote('id')}) FROM {quote(table)}")
+        (last,) = cursor.fetchone()
+    if last is not None and last > highest:
+        versions.record_created(model, highest, last, user=user, reason=reason, at_commit=at_commit)
+    return highest
 
 
 def locate_refusal(rows: list[Row]) -> list[RowError]:
-    """Return the rows the database refused, found one by one with the models' own constraint checks."""
-    errors = []
+    """Return why the database refused the first row it would refuse, found with the models' own constraint checks
+    (a query each: a file of a million rows is not searched for a twentieth error)."""
     for row in rows:
         figure = Figure(**row.values)
         try:
             figure.validate_constraints(exclude=[*RELATED])
         except ValidationError as error:
-            errors.extend(field_errors(row.line, error))
-        if len(errors) >= MAX_ERRORS:
-            break
-    return errors
+            return field_errors(row.line, error)
+    return []
 
 
 def figures_import(
@@ -464,11 +497,13 @@ def figures_import(
     report = progress or (lambda message: None)
     result = ImportResult(dry_run=dry_run)
     errors: list[RowError] = []
-    with versions.recorded_write():
+    with bulk.collector_paused(), versions.recorded_write():
+        # A write of its own (not a part of a larger one, such as a sync's) has its revisions written as it commits.
+        alone = versions.depth() == 1
         rows, reports = read_figures(source, errors, report)
         result.rows = len(rows) + len({error.line for error in errors})
         if not errors:
-            reports, new_reports = resolve_reports(reports, errors, user)
+            reports, new_reports = resolve_reports(reports, errors, user, at_commit=alone)
             result.reports_created = len(new_reports)
         if not errors:
             settle_rows(rows, reports, errors)
@@ -483,7 +518,7 @@ def figures_import(
         report(f"validated; writing {len(to_create):,} new and {len(to_update):,} changed figures")
         try:
             with transaction.atomic():
-                insert_with_history(to_create, user, reason)
+                insert_with_history(to_create, user, reason, at_commit=alone)
                 now = timezone.now()
                 for figure in to_update:
                     figure.updated_at = now

@@ -10,6 +10,8 @@ kept by the database itself, with triggers on every write, whoever makes it (the
 with a pg_trgm GIN index. `install()` makes them, and makes them again (refilled) if a migration dropped them.
 """
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
 from django.db.models.expressions import RawSQL
 
@@ -79,6 +81,10 @@ def sqlite_statements(table: str) -> tuple[list[str], list[str]]:
     return make, fill
 
 
+# On PostgreSQL, a transaction's setting that holds the triggers' row-by-row upkeep (indexed_at_end).
+AT_END = "conflictdata.search_at_end"
+
+
 def postgresql_statements(table: str) -> tuple[list[str], list[str]]:
     """Return the statements that make a table's trigram-indexed search table and its triggers, and those that fill
     it."""
@@ -98,9 +104,11 @@ def postgresql_statements(table: str) -> tuple[list[str], list[str]]:
             END IF;
             RETURN NULL;
         END $$""",
-        f"DROP TRIGGER IF EXISTS {index}_sync ON {table}",
-        f"CREATE TRIGGER {index}_sync AFTER INSERT OR DELETE OR UPDATE OF {columns} ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {index}_sync()",
+        f"DROP TRIGGER IF EXISTS {index}_sync ON {table}",  # its name until rows could be indexed at the end
+        f"DROP TRIGGER IF EXISTS {index}_upkeep ON {table}",
+        f"CREATE TRIGGER {index}_upkeep AFTER INSERT OR DELETE OR UPDATE OF {columns} ON {table} "
+        f"FOR EACH ROW WHEN (current_setting('{AT_END}', true) IS DISTINCT FROM 'on') "
+        f"EXECUTE FUNCTION {index}_sync()",
     ]
     if table == "stats_report":
         figure_document = DOCUMENTS["stats_figure"].replace("char(10)", "E'\\n'")
@@ -123,7 +131,7 @@ TRIGGERS = {
     "sqlite": ["stats_figure_search_insert", "stats_figure_search_update", "stats_figure_search_delete",
                "stats_report_search_insert", "stats_report_search_update", "stats_report_search_delete",
                "stats_report_title_in_figures"],
-    "postgresql": ["stats_figure_search_sync", "stats_report_search_sync", "stats_report_title_in_figures"],
+    "postgresql": ["stats_figure_search_upkeep", "stats_report_search_upkeep", "stats_report_title_in_figures"],
 }
 
 
@@ -155,6 +163,46 @@ def install(connection) -> bool:
             for statement in make + fill:
                 cursor.execute(statement)
     return True
+
+
+@contextmanager
+def indexed_at_end(connection, table: str, after: int):
+    """Inside a transaction, insert rows into `table` without its search index's per-row upkeep, then index every
+    row above id `after` with one INSERT … SELECT as the block ends.
+
+    For a bulk write holding the table's write lock (no other writer adds rows meanwhile). SQLite drops the insert
+    trigger and makes it again inside the transaction (a write that fails leaves it as it was); on PostgreSQL the
+    trigger holds its upkeep while a setting local to the transaction says so (a failed write's savepoint undoes
+    it). Without the trigger (no search index installed), the rows are inserted as they would be.
+    """
+    if table not in DOCUMENTS:
+        yield
+        return
+    index, document = search_table(table), DOCUMENTS[table]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [f"{index}_insert"])
+            found = cursor.fetchone()
+            if found is None:
+                yield
+                return
+            cursor.execute(f"DROP TRIGGER {index}_insert")
+            yield
+            cursor.execute(f"INSERT INTO {index} (rowid, document) SELECT row.id, {document} FROM {table} AS row "
+                           "WHERE row.id > %s", [after])
+            cursor.execute(found[0])
+            return
+        cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = %s::regclass",
+                       [f"{index}_upkeep", table])
+        if cursor.fetchone() is None:
+            yield
+            return
+        cursor.execute("SELECT set_config(%s, 'on', true)", [AT_END])
+        yield
+        document = document.replace("char(10)", "E'\\n'")
+        cursor.execute(f"INSERT INTO {index} (id, document) SELECT row.id, {document} FROM {table} AS row "
+                       "WHERE row.id > %s", [after])
+        cursor.execute("SELECT set_config(%s, 'off', true)", [AT_END])
 
 
 def like_pattern(word: str) -> str:

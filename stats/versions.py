@@ -24,7 +24,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
-from stats import past
+from stats import bulk, past
 
 # The date of a recorded write's revisions until it ends (no reader sees it: the write has not committed).
 PENDING = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
@@ -55,13 +55,15 @@ def recorded_write(using: str | None = None):
     with transaction.atomic(using=alias):
         state.depth = depth() + 1
         if outermost:
-            state.wrote = False
+            state.wrote, state.at_commit = False, []
         try:
             yield
             if outermost and state.wrote and not transaction.get_rollback(using=alias):
                 commit_version(alias)
         finally:
             state.depth -= 1
+            if outermost:
+                state.at_commit = []
 
 
 def recorded(function):
@@ -79,8 +81,57 @@ def revision_time() -> datetime.datetime:
     """Return the date to give a revision made now: PENDING inside a recorded write (marking that it wrote)."""
     if depth():
         state.wrote = True
+        write_held_revisions(PENDING)  # revisions are written in the order they are made
         return PENDING
     return timezone.now()
+
+
+def record_created(model, after: int, last: int, *, user=None, reason: str | None = None,
+                   at_commit: bool = False) -> None:
+    """Write a "created" revision of each row of `model` whose id is above `after` and at most `last`, as the row
+    now is, with one INSERT … SELECT: the revisions of a bulk insert.
+
+    With `at_commit` (for a write that changes these rows no more, such as an import that is a recorded write of
+    its own), they are written as the write commits, already dated with its time: a million revisions written
+    dated PENDING would be written again to be dated. Should the write make any other revision first, they are
+    written just before it, dated PENDING as any other, so that the revisions keep the order they were made in.
+    """
+    history = model.history.model
+    quote = connections[router.db_for_write(model)].ops.quote_name
+    table, columns = quote(model._meta.db_table), [field for field in history._meta.concrete_fields
+                                                   if not field.primary_key]
+    revision = {"history_type": "+", "history_user_id": getattr(user, "pk", None),
+                "history_change_reason": reason, "history_end": None}
+    targets = ", ".join(quote(field.column) for field in columns)
+    sources = ", ".join(
+        "%s" if field.attname in revision or field.attname == "history_date"
+        else quote(model._meta.get_field(field.name).column)
+        for field in columns
+    )
+    values = [field.attname for field in columns if field.attname in revision or field.attname == "history_date"]
+
+    def write(date: datetime.datetime) -> None:
+        connection = connections[router.db_for_write(model)]
+        given = {**revision, "history_date": connection.ops.adapt_datetimefield_value(date)}
+        with connection.cursor() as cursor, bulk.indexes_built_after(connection, history._meta.db_table, last - after):
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} ({targets}) SELECT {sources} FROM {table} "
+                f"WHERE {quote('id')} > %s AND {quote('id')} <= %s ORDER BY {quote('id')}",
+                [*(given[name] for name in values), after, last],
+            )
+
+    if at_commit and depth():
+        state.wrote = True
+        state.at_commit.append(write)
+    else:
+        write(revision_time())
+
+
+def write_held_revisions(date: datetime.datetime) -> None:
+    """Write the revisions `record_created` holds until the write commits, dated `date`."""
+    held, state.at_commit = getattr(state, "at_commit", []), []
+    for write in held:
+        write(date)
 
 
 def commit_version(alias: str) -> int:
@@ -97,6 +148,7 @@ def commit_version(alias: str) -> int:
             cursor.execute(f"UPDATE {quote(table)} SET {quote('history_date')} = %s "
                            f"WHERE {quote('history_date')} = %s", [stamp, pending])
             end_spans(cursor, quote(table), stamp)
+        write_held_revisions(now)  # rows created in this write: no earlier revision of theirs to end
         cursor.execute(f"INSERT INTO {quote(LOG)} ({quote('number')}, {quote('committed_at')}) VALUES (%s, %s)",
                        [number, stamp])
     return number

@@ -16,6 +16,7 @@ def remove(apps, schema_editor):
             if schema_editor.connection.vendor == "postgresql":
                 cursor.execute(f"DROP TABLE IF EXISTS {index}")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {index}_sync ON {table}")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {index}_upkeep ON {table}")
                 cursor.execute(f"DROP FUNCTION IF EXISTS {index}_sync()")
             else:
                 for name in search.TRIGGERS["sqlite"]:

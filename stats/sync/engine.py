@@ -20,7 +20,6 @@ day. A feed's first sync (nothing held from it yet) applies everything its conve
 import csv
 import dataclasses
 import datetime
-import functools
 import hashlib
 import io
 import itertools
@@ -563,13 +562,8 @@ def find(found: dict, row: dict) -> Figure | None:
     return found.get(identity) or found.get((*identity[:-3], "", *identity[-2:]))
 
 
-# A feed's rows name one report's address many times (a day's killed and injured; a model run's 1,640 days), and
-# each row's identity is taken before and after its import: the address is normalised once.
-stored_uri = functools.lru_cache(maxsize=16_384)(as_uri)
-
-
 def identity_of_row(row: dict) -> tuple:
-    url = stored_uri(row["report_url"]) if row["report_url"] else ""
+    url = as_uri(row["report_url"]) if row["report_url"] else ""
     report = url or (row["report_title"], str(row["report_published_on"]))
     return (report, *(str(row[name]) for name in RELATION_COLUMNS), str(row["period_start"] or ""),
             str(row["period_end"]), str(row["basis"]))

@@ -136,7 +136,7 @@ def test_the_triggers_come_back_after_a_migration_drops_them(quotes, api):
         if connection.vendor == "sqlite":
             cursor.execute("DROP TRIGGER stats_figure_search_update")
         else:
-            cursor.execute("DROP TRIGGER stats_figure_search_sync ON stats_figure")
+            cursor.execute("DROP TRIGGER stats_figure_search_upkeep ON stats_figure")
     Figure.objects.filter(pk=quotes["russian"].pk).update(quote="Changed while no trigger listened")
     assert search.install(connection) is True
     assert search.install(connection) is False  # nothing missing: nothing done

@@ -51,3 +51,25 @@ def indexes_built_after(connection, table: str, adding: int):
         yield
         for _name, sql in indexes:
             cursor.execute(sql)
+
+
+def upsert(connection, objects: list, unique_fields: list[str], update_fields: list[str]) -> None:
+    """Insert `objects` (of one model) with one executemany, each row already held under `unique_fields` updated in
+    `update_fields` instead: bulk_create(update_conflicts=True) without its compiling of a statement per batch of a
+    few dozen rows (SQLite's limit on parameters), which costs more than the writing."""
+    if not objects:
+        return
+    meta = objects[0]._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    column = {field.name: field.column for field in fields}
+    statement = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({', '.join(quote(column[name]) for name in unique_fields)}) DO UPDATE SET "
+        + ", ".join(f"{quote(column[name])} = excluded.{quote(column[name])}" for name in update_fields)
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(statement, [
+            [field.get_db_prep_save(field.pre_save(item, True), connection) for field in fields] for item in objects
+        ])

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from stats import versions
+from stats import bulk, versions
 from stats.addresses import as_uri
 from stats.csvformat import FIGURE_CSV_COLUMNS
 from stats.importing import ImportRefused, RowError, figures_import, in_chunks
@@ -222,12 +222,8 @@ class AlsoReader:
 
     def keep(self) -> None:
         """Store what was read (inside the sync's write)."""
-        for (name, params), read in self.new.items():
-            OriginFile.objects.update_or_create(
-                feed=self.feed, name=name, params=params,
-                defaults={"body": read.body, "etag": read.etag, "last_modified": read.last_modified,
-                          "sha256": read.sha256, "read_at": read.read_at},
-            )
+        bulk.upsert(connection, list(self.new.values()), unique_fields=["feed", "name", "params"],
+                    update_fields=["body", "etag", "last_modified", "sha256", "read_at"])
 
 
 def fetch_limits() -> dict:
@@ -546,8 +542,8 @@ def add_rows(feed: Feed, rows: list[tuple[str, dict]], *, reason: str, user=None
         figures.append(figure)
         synced.append(SyncedRow(feed=feed, key=key, figure=figure, claim=figure_claim(figure),
                                 fingerprint=fingerprint(claim_of(row)), words=words_of(figure)))
-    SyncedRow.objects.bulk_create(synced, update_conflicts=True, unique_fields=["feed", "key"],
-                                  update_fields=["figure", "claim", "fingerprint", "words"])
+    bulk.upsert(connection, synced, unique_fields=["feed", "key"],
+                update_fields=["figure", "claim", "fingerprint", "words"])
     return figures
 
 
@@ -577,13 +573,21 @@ def identity_of_figure(figure: Figure) -> tuple:
 
 
 def figures_of(rows: list[dict]) -> dict[tuple, Figure]:
-    """Return the figures recording the rows' claims, by identity."""
+    """Return the figures recording the rows' claims, by identity, with their relations and reports attached.
+
+    The relations come from one read of each vocabulary and the reports from one read of those named, rather than a
+    join per figure: a first sync reads thousands of figures and would make five more objects for each."""
     claimants = {row["claimed_by"] for row in rows}
     days = {str(row["period_end"]) for row in rows}
-    queryset = Figure.objects.filter(claimed_by__slug__in=claimants).select_related(
-        "report", "conflict", "party", "category", "claimed_by")
+    figures = list(in_chunks(Figure.objects.filter(claimed_by__slug__in=claimants), "period_end", sorted(days)))
+    related = {name: {item.pk: item for item in Figure._meta.get_field(name).related_model.objects.all()}
+               for name in RELATION_COLUMNS}
+    related["report"] = {report.pk: report for report in
+                         in_chunks(Report.objects.all(), "pk", {figure.report_id for figure in figures})}
     found = {}
-    for figure in in_chunks(queryset, "period_end", sorted(days)):
+    for figure in figures:
+        for name, items in related.items():
+            Figure._meta.get_field(name).set_cached_value(figure, items[getattr(figure, f"{name}_id")])
         found[identity_of_figure(figure)] = figure
     return found
 

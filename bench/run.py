@@ -22,10 +22,11 @@ SIZES=250000,1000000,4000000 (comma-separated numbers of figures, each a multipl
 API's cost grows with the table alone: for each size in turn, a run of this script with N set to it and GROWTH=1
 builds (or with REUSE=1 reuses) a database of the growth layout (bench/dataset.py: the parties grow with N, so that
 each party and category holds the same claims at every size), in its own SQLite file or PostgreSQL database (the
-name of DATABASE_URL's with `_growth_<N>` appended), serves it with the API alone and asks: the narrow list, the
-broad list, the deep page, `series`, `compare` and `latest` for one quantity, the quantity's page warm (wrk, the
-median of ROUNDS rounds) and the first request of it after each of WRITES (default 20) edits of one of its figures
-through the API (p50 and p99 of those), and the export's rows per second. The import is timed, its floors not,
+name of DATABASE_URL's with `_growth_<N>` appended), serves it with the API alone and asks, one request at a time
+(for DURATION seconds and at least 10 times: the time of each request itself, the slow ones too), the narrow list,
+the broad list, the deep page, `series`, `compare` and `latest` for one quantity and the quantity's page warm (the
+median of ROUNDS rounds); then the first request of the page after each of WRITES (default 20) edits of one of its
+figures through the API; then the export's rows per second. The import is timed, its floors not,
 unless FLOORS=1. The table of p50 and p99 at each size,
 with the ratio of each size to the one before, goes to $BENCH_DIR/growth.md (growth.json); a lighter run, as
 DURATION=3 ROUNDS=1, is enough to see the growth.
@@ -58,6 +59,7 @@ REUSE = os.environ.get("REUSE") == "1"
 SIZES = [int(size) for size in os.environ.get("SIZES", "").split(",") if size.strip()]
 GROWTH = os.environ.get("GROWTH") == "1"  # one size of a SIZES run
 WRITES = int(os.environ.get("WRITES", 20))
+MIN_SAMPLES = 10  # of each question of a SIZES run
 FLOORS = os.environ.get("FLOORS", "0" if GROWTH else "1") == "1"  # the import's floors (bench/dataset.py)
 DIRECTORY = Path(os.environ.get("BENCH_DIR", "/tmp/conflictdata-bench"))
 LAYOUT = "growth-" if GROWTH else ""
@@ -432,6 +434,29 @@ def percentile(values: list[float], percent: float) -> float:
     return ordered[max(0, -(-len(ordered) * percent // 100) - 1)]
 
 
+def one_at_a_time(url: str) -> dict:
+    """Ask `url` one request at a time for DURATION seconds, and at least MIN_SAMPLES times; return requests per
+    second and p50/p99 in milliseconds: each request's own time, without a queue behind other connections, and
+    counting the slow requests too (wrk leaves out those unfinished when its time is up, all of them where a
+    request takes longer than DURATION)."""
+    get(url)  # checks the answer and warms the server
+    parts = urllib.parse.urlsplit(url)
+    target = f"{parts.path}?{parts.query}" if parts.query else parts.path
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
+    times = []
+    began = time.perf_counter()
+    while len(times) < MIN_SAMPLES or time.perf_counter() - began < DURATION:
+        start = time.perf_counter()
+        connection.request("GET", target, headers=PROXY)
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, (url, response.status)
+        times.append((time.perf_counter() - start) * 1000)
+    connection.close()
+    return {"rps": len(times) / (time.perf_counter() - began), "p50": percentile(times, 50),
+            "p99": percentile(times, 99), "requests": len(times)}
+
+
 def after_writes(server: Server, page: str, figure: dict, token: str) -> dict:
     """Edit `figure` WRITES times through the API, timing the first request of `page` after each edit."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
@@ -468,7 +493,7 @@ def measure_growth(server: Server, token: str) -> dict:
     for number in range(1, ROUNDS + 1):
         log(f"round {number} of {ROUNDS}")
         for question, url in addresses.items():
-            rounds[question].append(wrk(url))
+            rounds[question].append(one_at_a_time(url))
     found = {
         question: {**sorted(measured, key=lambda one: one["rps"])[len(measured) // 2], "rounds": measured}
         for question, measured in rounds.items()
@@ -488,6 +513,7 @@ def measure_one_size() -> None:
     imported = prepare_database()
     token = curator_token()
     server = start("api")
+    os.sched_setaffinity(0, {int(CLIENT_CORE)})  # this process is the client
     try:
         found = measure_growth(server, token)
     finally:
@@ -530,9 +556,9 @@ def growth() -> None:
         subprocess.run([sys.executable, __file__], env={**environment, "N": str(size), "GROWTH": "1"}, check=True)
     results = [json.loads(growth_result(size).read_text()) for size in SIZES]
     heading = (f"How the cost grows, on {'PostgreSQL' if POSTGRES_URL else 'SQLite'}: each party and category the "
-               f"same claims at every size; {os.cpu_count()} cores; wrk -c{CONNECTIONS} -d{DURATION}s, the median of "
-               f"{ROUNDS} rounds; after a write: the first request after each of {WRITES} edits; "
-               f"{time.strftime('%Y-%m-%d %H:%M')}")
+               f"same claims at every size; {os.cpu_count()} cores; one request at a time for {DURATION} s and at "
+               f"least {MIN_SAMPLES} times, the median of {ROUNDS} rounds; after a write: the first request after "
+               f"each of {WRITES} edits; {time.strftime('%Y-%m-%d %H:%M')}")
     result = heading + "\n\n" + growth_table(results)
     (DIRECTORY / "growth.md").write_text(result + "\n")
     (DIRECTORY / "growth.json").write_text(json.dumps(results, indent=1))

@@ -4,12 +4,24 @@ N figures across 10 parties, 5 categories and 200 claimants: each claimant publi
 days (20,000 reports at a million figures), giving its cumulative count of each party and category, so that one
 claimant, party and category is a series of N / 10,000 points and one category holds a fifth of the figures.
 
+The growth layout (`bench/run.py`'s SIZES, to see how cost grows with the table alone) holds the days instead, and
+grows the number of parties with N: each claimant publishes one report a day for GROWTH_DAYS (100) days, so that at
+every size each party and category holds the same claims (200 claimants × 100 days: a series, a `compare` and a
+quantity page have as much to show at 250,000 figures as at 4,000,000), and there are N / 100,000 parties (10 at a
+million figures, the layout above but for the order of a report's figures). Where N / 100,000 is not whole, the last
+party is filled partly: each day's N / 100 figures are dealt to the claimants' reports in turn, a report giving its
+(party, category) quantities party by party, so the first claimants' reports give one quantity more than the others
+(at 250,000 figures: parties 0 and 1 whole, party 2's categories 0 and 1 whole and category 2 from claimants 0 to 99
+only). The benchmark asks about party-0 and category-0, whole at every size of at least 20,000 figures.
+
 Django must be set up (by `bench/run.py`) before this module is imported.
 """
 
 import csv
 import datetime
+import functools
 import random
+import re
 import time
 from pathlib import Path
 
@@ -24,6 +36,7 @@ from stats.importing import figures_import, statistics_refresh
 from stats.models import Category, Conflict, DataVersion, Figure, Party, Source
 
 PARTIES, CATEGORIES, CLAIMANTS = 10, 5, 200
+GROWTH_DAYS = 100
 QUANTITIES = PARTIES * CATEGORIES * CLAIMANTS
 FIRST_DAY = datetime.date(2024, 1, 1)
 QUALIFIERS = ["exact", "exact", "approximately", "at_least"]
@@ -48,11 +61,16 @@ def claimant(i: int) -> str:
     return f"source-{(i // (PARTIES * CATEGORIES)) % CLAIMANTS:03d}"
 
 
+def growth_parties(n: int) -> int:
+    """Return how many parties the growth layout of n figures has (the last one maybe filled partly)."""
+    return -(-n // (CATEGORIES * CLAIMANTS * GROWTH_DAYS))
+
+
 @versions.recorded
-def vocabularies() -> None:
+def vocabularies(parties: int = PARTIES) -> None:
     Conflict.objects.create(slug="war", name="The War", started_on=datetime.date(2022, 2, 24))
     bulk_create_with_history([
-        Party(slug=party(i), name=f"Party {i}", kind="armed_forces") for i in range(PARTIES)
+        Party(slug=f"party-{i}", name=f"Party {i}", kind="armed_forces") for i in range(parties)
     ], Party, default_date=versions.revision_time())
     bulk_create_with_history([
         Category(slug=f"category-{i}", name=f"Category {i}") for i in range(CATEGORIES)
@@ -78,22 +96,50 @@ def write_csv(path: Path, n: int) -> None:
             ])
 
 
-def build(directory: Path, n: int, log) -> dict:
-    """Migrate a fresh database, import n generated figures and return the import's measurements."""
+def write_growth_csv(path: Path, n: int) -> None:
+    """Write n figures in the growth layout (see the module's docstring): day by day, report by report."""
+    if n % GROWTH_DAYS:
+        raise ValueError(f"The growth layout spreads the figures over {GROWTH_DAYS} days: give a multiple of it.")
+    quantities, fuller = divmod(n // GROWTH_DAYS, CLAIMANTS)  # per report; the first `fuller` reports give one more
+    i = 0
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(FIGURE_CSV_COLUMNS)
+        for number in range(GROWTH_DAYS):
+            day = FIRST_DAY + datetime.timedelta(days=number)
+            published = day + datetime.timedelta(days=1)
+            for source in range(CLAIMANTS):
+                claimed_by = f"source-{source:03d}"
+                for k in range(quantities + (source < fuller)):
+                    writer.writerow([
+                        "", "war", f"party-{k // CATEGORIES}", f"category-{k % CATEGORIES}", claimed_by, 1000 + i, "",
+                        "", QUALIFIERS[i % 4], "claimed", "", day.isoformat(), "day",
+                        f"Daily report of {published:%d %B %Y}", f"https://example.org/{claimed_by}/{published.isoformat()}",
+                        published.isoformat(), claimed_by, "", "", "", "",
+                    ])
+                    i += 1
+
+
+def build(directory: Path, n: int, log, growth: bool = False, floors: bool = True) -> dict:
+    """Migrate a fresh database, import n generated figures (in the growth layout if `growth`) and return the
+    import's measurements (and its floors' if `floors`)."""
     call_command("migrate", verbosity=0)
-    vocabularies()
-    source = directory / f"figures-{n}.csv"
+    vocabularies(growth_parties(n) if growth else PARTIES)
+    source = directory / (f"figures-growth-{n}.csv" if growth else f"figures-{n}.csv")
     if not source.exists():
         log(f"writing {n:,} generated figures to {source}")
         partial = source.with_suffix(".partial")
-        write_csv(partial, n)
+        (write_growth_csv if growth else write_csv)(partial, n)
         partial.rename(source)
     log(f"importing {source.name} through the project's importer")
     began = time.perf_counter()
     result = figures_import(source=source, progress=log)
     seconds = time.perf_counter() - began
     log(str(result))  # the importer has refreshed the planner's statistics as it committed
-    measured = {"rows": result.created, "seconds": seconds, "floor_seconds": import_floor()}
+    measured = {"rows": result.created, "seconds": seconds}
+    if floors:
+        log("measuring the import floor: the same CSV into empty copies of the reports' and the figures' tables")
+        measured.update(floor=import_floor(source), floor_seconds=figures_floor())
     edited, deleted = make_history(n, log)
     return {**measured, "edits": edited, "deletions": deleted}
 
@@ -153,31 +199,107 @@ def redate(number: int, moment: datetime.datetime) -> None:
     DataVersion.objects.filter(number=number).update(committed_at=moment)
 
 
-def import_floor() -> float:
-    """Return the seconds plain executemany takes to insert the same figures into an empty copy of the table.
+def import_floor(source: Path) -> dict:
+    """Return how long the import floor takes, and where its time goes: the same CSV read with the csv module, its
+    slugs resolved from dictionaries of the vocabularies, its reports found by address in a dictionary, and the
+    reports and then the figures written with one executemany each, in one transaction, into empty copies of both
+    tables with every index and constraint the project's tables have (no validation, no history, no search index).
+
+    The copies: on SQLite the migrated schema without its triggers (the figures' copy referring to the reports'
+    copy); on PostgreSQL `LIKE … INCLUDING ALL`, which copies every index and check but no foreign key.
+    """
+    tables = {"stats_report": "bench_floor_report", "stats_figure": "bench_floor_figure"}
+    empty_copies(tables)
+    ops = connection.ops
+    marker = "%s" if connection.vendor == "postgresql" else "?"
+    report_columns = ["id", "title", "url", "archived_url", "publisher_id", "published_on", "language", "summary"]
+    figure_columns = [*FIGURE_COLUMNS, "dataset_id"]
+    stamp = ops.adapt_datetimefield_value(timezone.now())
+    day = functools.cache(lambda cell: ops.adapt_datefield_value(datetime.date.fromisoformat(cell)) if cell else None)
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        ids = {}
+        for column, table in [("conflict", "stats_conflict"), ("party", "stats_party"), ("category", "stats_category"),
+                              ("claimed_by", "stats_source"), ("dataset", "stats_dataset")]:
+            cursor.execute(f"SELECT slug, id FROM {table}")
+            ids[column] = dict(cursor.fetchall())
+    conflicts, parties, categories, sources, datasets = (ids[column] for column in ids)
+    reports, figures = {}, []
+    with source.open(newline="", encoding="utf-8") as stream:
+        rows = csv.reader(stream)
+        at = {column: number for number, column in enumerate(next(rows))}
+        for cells in rows:
+            url = cells[at["report_url"]]
+            key = url or (cells[at["report_title"]], cells[at["report_published_on"]])
+            report = reports.get(key)
+            if report is None:
+                publisher = cells[at["publisher"]]
+                report = reports[key] = (
+                    len(reports) + 1, cells[at["report_title"]], url or None, "",
+                    sources[publisher] if publisher else None, day(cells[at["report_published_on"]]), "", "",
+                )
+            low, high, dataset = cells[at["value_low"]], cells[at["value_high"]], cells[at["dataset"]]
+            figures.append((
+                conflicts[cells[at["conflict"]]], parties[cells[at["party"]]], categories[cells[at["category"]]],
+                sources[cells[at["claimed_by"]]], report[0], int(cells[at["value"]]), int(low) if low else None,
+                int(high) if high else None, cells[at["qualifier"]], cells[at["basis"]], day(cells[at["period_start"]]),
+                day(cells[at["period_end"]]), cells[at["date_precision"]], cells[at["quote"]], cells[at["notes"]],
+                stamp, stamp, datasets[dataset] if dataset else None,
+            ))
+    read = time.perf_counter()
+    with transaction.atomic():  # one transaction, as the importer's
+        cursor = connection.connection.cursor()
+        cursor.executemany(f"INSERT INTO bench_floor_report ({', '.join(report_columns)}) "
+                           f"VALUES ({', '.join([marker] * len(report_columns))})", list(reports.values()))
+        reported = time.perf_counter()
+        cursor.executemany(f"INSERT INTO bench_floor_figure ({', '.join(figure_columns)}) "
+                           f"VALUES ({', '.join([marker] * len(figure_columns))})", figures)
+        inserted = time.perf_counter()
+    ended = time.perf_counter()
+    with connection.cursor() as cursor:
+        for copy in reversed(tables.values()):
+            cursor.execute(f"DROP TABLE {copy}")
+    return {
+        "rows": len(figures), "reports": len(reports), "seconds": ended - began, "read_seconds": read - began,
+        "reports_seconds": reported - read, "figures_seconds": inserted - reported, "commit_seconds": ended - inserted,
+    }
+
+
+def empty_copies(tables: dict[str, str]) -> None:
+    """Make an empty copy of each table named by the keys of `tables`, under the name its value gives, with the
+    same columns, indexes and constraints (no triggers); on SQLite, a copy's references to another copied table are
+    to that table's copy."""
+    with connection.cursor() as cursor:
+        for copy in reversed(tables.values()):
+            cursor.execute(f"DROP TABLE IF EXISTS {copy}")
+        if connection.vendor == "postgresql":
+            for table, copy in tables.items():
+                cursor.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)")
+            return
+        for table in tables:
+            # The table and its indexes; not its triggers, which keep the search index (the floor inserts bare rows).
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL AND type != 'trigger' "
+                "ORDER BY type = 'index'", [table],
+            )
+            for (statement,) in cursor.fetchall():
+                for name, copy in tables.items():
+                    statement = statement.replace(f'"{name}"', f'"{copy}"')
+                # Index names are unique in a database.
+                statement = re.sub(r'^(CREATE (?:UNIQUE )?INDEX )"', r'\1"bench_floor_', statement)
+                cursor.execute(statement)
+
+
+def figures_floor() -> float:
+    """Return the seconds plain executemany takes to insert the imported figures, read back from the table as
+    ready rows, into an empty copy of the table (the floor `make bench` measured first, kept to compare with).
 
     The copy has the same columns, indexes and constraints (on SQLite, a copy of the migrated schema).
     """
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(FIGURE_COLUMNS)} FROM stats_figure ORDER BY id")
         rows = cursor.fetchall()
-        schema = ""
-        if connection.vendor == "sqlite":
-            # The table and its indexes; not its triggers, which keep the search index (the floor inserts bare rows).
-            cursor.execute(
-                "SELECT sql FROM sqlite_master "
-                "WHERE tbl_name = 'stats_figure' AND sql IS NOT NULL AND type != 'trigger'"
-            )
-            schema = ";".join(sql.replace('"stats_figure"', '"bench_floor"') for (sql,) in cursor.fetchall())
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TABLE IF EXISTS bench_floor")
-            for statement in schema.split(";"):
-                statement = statement.replace("figure_", "bench_floor_")  # index names are unique per database
-                cursor.execute(statement)
-        else:
-            cursor.execute("DROP TABLE IF EXISTS bench_floor")
-            cursor.execute("CREATE TABLE bench_floor (LIKE stats_figure INCLUDING ALL)")
+    empty_copies({"stats_figure": "bench_floor"})
     placeholders = ", ".join(["%s" if connection.vendor == "postgresql" else "?"] * len(FIGURE_COLUMNS))
     insert = f"INSERT INTO bench_floor ({', '.join(FIGURE_COLUMNS)}) VALUES ({placeholders})"
     began = time.perf_counter()

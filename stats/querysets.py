@@ -80,6 +80,15 @@ class FigureQuerySet(models.QuerySet):
         reading = connections[self.db]
         figures = reading.ops.quote_name(self.model._meta.db_table)
         reports = reading.ops.quote_name(self.model.report.field.related_model._meta.db_table)
+        on_last_day = (" AND ".join(f"figure.{name} = last.{name}" for name in QUANTITY)
+                       + " AND figure.period_start IS NULL AND figure.period_end = last.day")
+        # On PostgreSQL each quantity's last day is sought in the quantity index (LATERAL, kept apart by OFFSET 0):
+        # guessing thousands of quantities where there are a few hundred, it would otherwise hash-join every figure
+        # of the table, a cost growing with the table where the answer does not.
+        figures_on_last_day = (
+            f"JOIN LATERAL (SELECT * FROM {figures} AS figure WHERE {on_last_day} OFFSET 0) AS figure ON true"
+            if reading.vendor == "postgresql" else f"JOIN {figures} AS figure ON {on_last_day}"
+        )
         with reading.cursor() as cursor:
             cursor.execute(
                 f"WITH last({', '.join(QUANTITY)}, day) AS ({last_days_sql})"
@@ -87,20 +96,18 @@ class FigureQuerySet(models.QuerySet):
                 # A subquery per figure, not a join: the past's views misled PostgreSQL's estimates into joining
                 # every report to every figure.
                 f" (SELECT published_on FROM {reports} AS report WHERE report.id = figure.report_id),"
-                f" figure.recorded_at FROM last JOIN {figures} AS figure"
-                f" ON {' AND '.join(f'figure.{name} = last.{name}' for name in QUANTITY)}"
-                f" AND figure.period_start IS NULL AND figure.period_end = last.day",
+                f" figure.recorded_at FROM last {figures_on_last_day}",
                 params,
             )
             last_figures = cursor.fetchall()
-        on_last_days = ids_in([row[0] for row in last_figures], reading)
-        asked = set(candidates.filter(pk__in=on_last_days).values_list("pk", flat=True))
+        on_last_days = id_in(self.model, [row[0] for row in last_figures], reading)
+        asked = set(candidates.filter(on_last_days).values_list("pk", flat=True))
         winners: dict[tuple, tuple] = {}
         for pk, *quantity, published_on, recorded_at in last_figures:
             if pk in asked:
                 rank = (published_on, recorded_at, pk)
                 winners[tuple(quantity)] = max(rank, winners.get(tuple(quantity), rank))
-        return self.model.objects.filter(pk__in=ids_in(sorted(rank[-1] for rank in winners.values()), reading))
+        return self.model.objects.filter(id_in(self.model, sorted(rank[-1] for rank in winners.values()), reading))
 
     def series(self, interval: str) -> list[dict]:
         """Return one cumulative figure per day, ISO week or month (the last day's winner), oldest first.
@@ -145,9 +152,15 @@ def series_of(rows, interval: str) -> list[dict]:
     return points
 
 
-def ids_in(ids: list[int], connection) -> RawSQL:
-    """Return a subquery of the given ids in one parameter (a JSON array): a list of any length, where one
-    parameter per id would meet the database's limit on parameters."""
+def id_in(model, ids: list[int], connection):
+    """Return the condition that a row of `model` has one of the given ids, in one parameter: a list of any length,
+    where one parameter per id would meet the database's limit on parameters.
+
+    On PostgreSQL `id = ANY(array)`, not `id IN (SELECT unnest(array))`: that subquery is one more relation for the
+    planner to order, and a list with every relation joined has more than it orders freely (join_collapse_limit),
+    so that it joined every figure before keeping the few asked for (`compare` grew with the table).
+    """
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
-    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+        column = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name('id')}"
+        return RawSQL(f"{column} = ANY(%s)", [ids], output_field=models.BooleanField())
+    return models.Q(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))

@@ -451,6 +451,7 @@ def insert_in_bulk(model, columns: list, rows: Iterable[list], count: int, *, us
             else:
                 cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})",
                                    rows)
+        bulk.check_references_now(connection, table)
         cursor.execute(f"SELECT MAX({quote('id')}) FROM {quote(table)}")
         (last,) = cursor.fetchone()
     if last is not None and last > highest:

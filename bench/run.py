@@ -9,7 +9,9 @@ and the exports. Prints one table and writes it to $BENCH_DIR/results.md.
 
 Settings (environment): N, DURATION (seconds per question, default 5), ROUNDS (default 3), CONNECTIONS (default 4),
 SERVE (which of
-api,datasette,floor), REUSE=1 (keep the database of an earlier run with the same N: no import measured),
+api,datasette,floor), DATA (`daily`, the default: each claimant reports every quantity every day; `random`: 50
+figures a report, each figure's claimant and day drawn at random; see bench/dataset.py; each has its own files),
+REUSE=1 (keep the database of an earlier run with the same N and DATA: no import measured),
 BENCH_DIR (default /tmp/conflictdata-bench), DATABASE_URL (a PostgreSQL database whose name contains "bench": it is
 dropped and made again; Datasette, which serves SQLite files, is then left out).
 """
@@ -39,7 +41,9 @@ SERVE = os.environ.get("SERVE", "api,datasette,floor").split(",")
 REUSE = os.environ.get("REUSE") == "1"
 DIRECTORY = Path(os.environ.get("BENCH_DIR", "/tmp/conflictdata-bench"))
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
-SQLITE_FILE = DIRECTORY / f"figures-{N}.sqlite3"
+DATA = os.environ.get("DATA", "daily")
+NAME = f"figures-{N}" if DATA == "daily" else f"figures-{DATA}-{N}"
+SQLITE_FILE = DIRECTORY / f"{NAME}.sqlite3"
 DATABASE_URL = POSTGRES_URL or f"sqlite:///{SQLITE_FILE}"
 PORTS = {"api": 8301, "datasette": 8302, "floor": 8303}
 PROXY = {"X-Forwarded-Proto": "https"}  # what the proxy in front of the API sends
@@ -81,12 +85,14 @@ def prepare_database() -> dict | None:
     DIRECTORY.mkdir(parents=True, exist_ok=True)
     os.environ.update(server_environment())
     sys.path.insert(0, str(ROOT))
-    marker = DIRECTORY / f"loaded-{N}-{'postgres' if POSTGRES_URL else 'sqlite'}.json"
+    marker = DIRECTORY / f"loaded-{NAME.removeprefix('figures-')}-{'postgres' if POSTGRES_URL else 'sqlite'}.json"
     if REUSE and marker.exists():
         log(f"reusing the database of an earlier run ({marker})")
         return json.loads(marker.read_text())
     marker.unlink(missing_ok=True)
     if POSTGRES_URL:
+        for other in DIRECTORY.glob("loaded-*-postgres.json"):  # the database held another N or DATA
+            other.unlink()
         recreate_postgres_database()
     else:
         SQLITE_FILE.unlink(missing_ok=True)
@@ -95,7 +101,7 @@ def prepare_database() -> dict | None:
     django.setup()
     from bench import dataset
 
-    measured = dataset.build(DIRECTORY, N, log)
+    measured = dataset.build(DIRECTORY, N, log, DATA)
     marker.write_text(json.dumps(measured))
     return measured
 
@@ -365,6 +371,8 @@ def main() -> None:
         sys.exit("make bench needs wrk: sudo apt-get install wrk (Debian/Ubuntu) or brew install wrk (macOS).")
     if shutil.which("taskset") is None:
         sys.exit("make bench needs taskset (util-linux) to pin servers and client to separate cores.")
+    if DATA not in ("daily", "random"):
+        sys.exit(f"DATA={DATA}: give daily (the default) or random.")
     if ROUNDS < 1:
         sys.exit(f"ROUNDS={ROUNDS}: give at least one round.")
     if POSTGRES_URL and "datasette" in SERVE:
@@ -385,7 +393,8 @@ def main() -> None:
             server.stop()
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "unknown CPU")
-    heading = (f"{N:,} figures on {'PostgreSQL' if POSTGRES_URL else 'SQLite'}; {os.cpu_count()} cores ({cpu}); "
+    heading = (f"{N:,} figures ({DATA}) on {'PostgreSQL' if POSTGRES_URL else 'SQLite'}; {os.cpu_count()} cores "
+               f"({cpu}); "
                f"wrk -c{CONNECTIONS} -d{DURATION}s; the lists: the median of {ROUNDS} rounds taking turns; "
                f"{time.strftime('%Y-%m-%d %H:%M')}")
     result = heading + "\n\n" + table(imported, found.get("api", {}), found.get("datasette", {}),

@@ -3,9 +3,10 @@
 Generates N figures (default 1,000,000) through the project's importer into a fresh database, then serves it three
 ways at once, each one process pinned to core 0: the API under gunicorn (production settings), Datasette on a copy
 of the SQLite file, and the floor (bench/floor.py). wrk loads them from core 1 with the same questions, one server at
-a time: the lists they are compared on in ROUNDS rounds, the servers taking turns within each round (a machine's speed
-can drift by a third within minutes; turns share the drift, so ratios hold), then the questions of the API alone
-and the exports. Prints one table and writes it to $BENCH_DIR/results.md.
+a time: the lists they are compared on (and the API's series, compared with the floor's narrow list) in ROUNDS
+rounds, the servers taking turns within each round (a machine's speed can drift by a third within minutes; turns
+share the drift, so ratios hold), then the questions of the API alone and the exports. Prints one table and writes
+it to $BENCH_DIR/results.md.
 
 Settings (environment): N, DURATION (seconds per question, default 5), ROUNDS (default 3), CONNECTIONS (default 4),
 SERVE (which of
@@ -245,7 +246,10 @@ def compared_questions(name: str, server: Server) -> dict[str, str]:
     """Return the address of each question the three servers are compared on, as `name` is asked it."""
     if name != "datasette":
         path = "/api/v1/figures/" if name == "api" else "/"
-        return {"narrow list": server.url(path, NARROW), "broad list": server.url(path, BROAD)}
+        asked = {"narrow list": server.url(path, NARROW), "broad list": server.url(path, BROAD)}
+        if name == "api":  # compared with the floor's narrow list, so asked in the same rounds
+            asked["series"] = server.url("/api/v1/series/", NARROW)
+        return asked
     ids = datasette_ids(server)
     page = {"_sort_desc": "period_end", "_labels": "on", "_shape": "objects", "_size": "100"}
     return {
@@ -264,9 +268,10 @@ def side_by_side(servers: dict[str, Server]) -> dict[str, dict]:
                                           addresses.items()}
     for number in range(1, ROUNDS + 1):
         log(f"round {number} of {ROUNDS}: {', '.join(servers)} in turn")
-        for question in ["narrow list", "broad list"]:
+        for question in ["narrow list", "broad list", "series"]:
             for name in servers:
-                rounds[name][question].append(wrk(addresses[name][question]))
+                if question in addresses[name]:
+                    rounds[name][question].append(wrk(addresses[name][question]))
     return {
         name: {
             question: {**sorted(found, key=lambda measured: measured["rps"])[len(found) // 2], "rounds": found}
@@ -279,10 +284,7 @@ def side_by_side(servers: dict[str, Server]) -> dict[str, dict]:
 def measure_api(server: Server) -> dict:
     """Return the API's measurements of the questions it alone is asked."""
     broad = server.url("/api/v1/figures/", BROAD)
-    found = {
-        "deep page": wrk(follow(broad, DEEP_PAGES)),
-        "series": wrk(server.url("/api/v1/series/", NARROW)),
-    }
+    found = {"deep page": wrk(follow(broad, DEEP_PAGES))}
     found["export"] = export(server.url("/api/v1/figures/export/"), server)
     # The past: as the data stood a month ago, halfway through the edits and deletions (bench/dataset.py).
     past = {"as_recorded": (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)).isoformat()}

@@ -14,6 +14,11 @@ party is filled partly: each day's N / 100 figures are dealt to the claimants' r
 (at 250,000 figures: parties 0 and 1 whole, party 2's categories 0 and 1 whole and category 2 from claimants 0 to 99
 only). The benchmark asks about party-0 and category-0, whole at every size of at least 20,000 figures.
 
+With DATA=random (`write_random_csv`), the same vocabularies, spread at random instead (seeded: the same file every
+time): N / 50 reports over N / 625 days (20,000 over 1,600 at a million), each giving the 50 parties and categories
+once, each figure's claimant one of the 200 drawn at random and its `period_end` a day drawn between the first day and
+its report's; so one claimant, party and category is about N / 10,000 points spread over the whole period.
+
 Django must be set up (by `bench/run.py`) before this module is imported.
 """
 
@@ -120,16 +125,44 @@ def write_growth_csv(path: Path, n: int) -> None:
                     i += 1
 
 
-def build(directory: Path, n: int, log, growth: bool = False, floors: bool = True) -> dict:
-    """Migrate a fresh database, import n generated figures (in the growth layout if `growth`) and return the
-    import's measurements (and its floors' if `floors`)."""
+def write_random_csv(path: Path, n: int) -> None:
+    """Write n figures in the export's columns, spread at random (DATA=random): figure i is party and category
+    i % 50 of report i // 50, its claimant drawn from the 200 and its `period_end` from the first day to the report's.
+
+    Each report is a digest by one publisher, also drawn, of the claimants' counts (`publisher` names it).
+    """
+    rng = random.Random(f"random-{n}")
+    days = max(1, n // 625)
+    reports = -(-n // (PARTIES * CATEGORIES))
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(FIGURE_CSV_COLUMNS)
+        for i in range(n):
+            number, q = divmod(i, PARTIES * CATEGORIES)
+            published = FIRST_DAY + datetime.timedelta(days=number * days // reports + 1)
+            if q == 0:
+                publisher = f"source-{rng.randrange(CLAIMANTS):03d}"
+            day = FIRST_DAY + datetime.timedelta(days=rng.randrange((published - FIRST_DAY).days + 1))
+            writer.writerow([
+                "", "war", party(q), category(q), f"source-{rng.randrange(CLAIMANTS):03d}", 1000 + i, "", "",
+                QUALIFIERS[i % 4], "claimed", "", day.isoformat(), "day", f"Digest {number} of {published:%d %B %Y}",
+                f"https://example.org/digest/{number}", published.isoformat(), publisher, "", "", "", "",
+            ])
+
+
+WRITERS = {"daily": write_csv, "random": write_random_csv, "growth": write_growth_csv}
+
+
+def build(directory: Path, n: int, log, data: str = "daily", floors: bool = True) -> dict:
+    """Migrate a fresh database, import n generated figures (`data`: one of WRITERS; "growth" the growth layout)
+    and return the import's measurements (and its floors' if `floors`)."""
     call_command("migrate", verbosity=0)
-    vocabularies(growth_parties(n) if growth else PARTIES)
-    source = directory / (f"figures-growth-{n}.csv" if growth else f"figures-{n}.csv")
+    vocabularies(growth_parties(n) if data == "growth" else PARTIES)
+    source = directory / (f"figures-{n}.csv" if data == "daily" else f"figures-{data}-{n}.csv")
     if not source.exists():
-        log(f"writing {n:,} generated figures to {source}")
+        log(f"writing {n:,} generated figures ({data}) to {source}")
         partial = source.with_suffix(".partial")
-        (write_growth_csv if growth else write_csv)(partial, n)
+        WRITERS[data](partial, n)
         partial.rename(source)
     log(f"importing {source.name} through the project's importer")
     began = time.perf_counter()

@@ -6,8 +6,9 @@
 Run `make bench` first: it leaves that database. Each question is asked of Django's WSGI handler as gunicorn would
 (production settings, debug off, the proxy's `X-Forwarded-Proto`), ROUNDS times (default 2,000) after a warm-up, and
 the median time per request is printed, with the floor's (bench/floor.py: the same query and JSON, no framework)
-for the narrow list; then the narrow list runs under cProfile and the functions it spends most time in (TOP, default
-30) are printed. Timings vary from run to run and machine to machine: they are for comparing
+for the narrow list; then one question (PROFILE, default `narrow list`; `series` is another) runs under cProfile and
+the functions it spends most time in (TOP, default 30) are printed. On the DATA=random set of `make bench`, give its
+file: figures-random-1000000.sqlite3. Timings vary from run to run and machine to machine: they are for comparing
 two versions of the code on the same machine, never for a test.
 """
 
@@ -24,9 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = int(os.environ.get("ROUNDS", 2000))
 TOP = int(os.environ.get("TOP", 30))
-NARROW = "/api/v1/figures/?claimed_by=source-007&party=party-3&category=category-1"
+PROFILE = os.environ.get("PROFILE", "narrow list")
+ASKED = "claimed_by=source-007&party=party-3&category=category-1"
+NARROW = f"/api/v1/figures/?{ASKED}"
 QUESTIONS = {
     "narrow list": NARROW,
+    "series": f"/api/v1/series/?{ASKED}",
     "narrow list, a month ago": None,  # filled in with the moment once Django is set up
     "broad list": "/api/v1/figures/?category=category-1",
     "broad list, its next page": None,  # filled in with the cursor of the broad list's `next`
@@ -84,6 +88,8 @@ def floor_median() -> float:
 
 
 def main() -> None:
+    if PROFILE not in QUESTIONS:
+        sys.exit(f"PROFILE={PROFILE!r}: give one of {', '.join(QUESTIONS)}.")
     os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/conflictdata-bench/figures-1000000.sqlite3")
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "conflictdata.settings", "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -121,13 +127,13 @@ def main() -> None:
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(ROUNDS):
-        ask(application, NARROW)
+        ask(application, QUESTIONS[PROFILE])
     profile.disable()
     report = io.StringIO()
     statistics_ = pstats.Stats(profile, stream=report)
     statistics_.sort_stats("cumulative").print_stats(TOP)
     statistics_.sort_stats("tottime").print_stats(TOP)
-    print(f"\nThe narrow list under cProfile ({ROUNDS} requests; cProfile roughly doubles Python's time):")
+    print(f"\nThe {PROFILE} under cProfile ({ROUNDS} requests; cProfile roughly doubles Python's time):")
     print(report.getvalue())
 
 

@@ -3,13 +3,16 @@
 Generates N figures (default 1,000,000) through the project's importer into a fresh database, then serves it three
 ways at once, each one process pinned to core 0: the API under gunicorn (production settings), Datasette on a copy
 of the SQLite file, and the floor (bench/floor.py). wrk loads them from core 1 with the same questions, one server at
-a time: the lists they are compared on in ROUNDS rounds, the servers taking turns within each round (a machine's speed
-can drift by a third within minutes; turns share the drift, so ratios hold), then the questions of the API alone
-and the exports. Prints one table and writes it to $BENCH_DIR/results.md.
+a time: the lists they are compared on (and the API's series, compared with the floor's narrow list) in ROUNDS
+rounds, the servers taking turns within each round (a machine's speed can drift by a third within minutes; turns
+share the drift, so ratios hold), then the questions of the API alone and the exports. Prints one table and writes
+it to $BENCH_DIR/results.md.
 
 Settings (environment): N, DURATION (seconds per question, default 5), ROUNDS (default 3), CONNECTIONS (default 4),
 SERVE (which of
-api,datasette,floor), REUSE=1 (keep the database of an earlier run with the same N: no import measured),
+api,datasette,floor), DATA (`daily`, the default: each claimant reports every quantity every day; `random`: 50
+figures a report, each figure's claimant and day drawn at random; see bench/dataset.py; each has its own files),
+REUSE=1 (keep the database of an earlier run with the same N and DATA: no import measured),
 BENCH_DIR (default /tmp/conflictdata-bench), BENCH_PORT (the API's; Datasette and the floor take the next two; default
 8301), DATABASE_URL (a PostgreSQL database whose name contains "bench": it is
 dropped and made again; Datasette, which serves SQLite files, is then left out).
@@ -62,12 +65,13 @@ WRITES = int(os.environ.get("WRITES", 20))
 MIN_SAMPLES = 10  # of each question of a SIZES run
 FLOORS = os.environ.get("FLOORS", "0" if GROWTH else "1") == "1"  # the import's floors (bench/dataset.py)
 DIRECTORY = Path(os.environ.get("BENCH_DIR", "/tmp/conflictdata-bench"))
-LAYOUT = "growth-" if GROWTH else ""
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 if POSTGRES_URL and GROWTH:
     _parts = urllib.parse.urlsplit(POSTGRES_URL)
     POSTGRES_URL = urllib.parse.urlunsplit(_parts._replace(path=f"{_parts.path}_growth_{N}"))
-SQLITE_FILE = DIRECTORY / f"figures-{LAYOUT}{N}.sqlite3"
+DATA = "growth" if GROWTH else os.environ.get("DATA", "daily")
+NAME = f"figures-{N}" if DATA == "daily" else f"figures-{DATA}-{N}"
+SQLITE_FILE = DIRECTORY / f"{NAME}.sqlite3"
 DATABASE_URL = POSTGRES_URL or f"sqlite:///{SQLITE_FILE}"
 PORT = int(os.environ.get("BENCH_PORT", 8301))
 PORTS = {"api": PORT, "datasette": PORT + 1, "floor": PORT + 2}
@@ -117,12 +121,14 @@ def prepare_database() -> dict | None:
     DIRECTORY.mkdir(parents=True, exist_ok=True)
     os.environ.update(server_environment())
     sys.path.insert(0, str(ROOT))
-    marker = DIRECTORY / f"loaded-{LAYOUT}{N}-{'postgres' if POSTGRES_URL else 'sqlite'}.json"
+    marker = DIRECTORY / f"loaded-{NAME.removeprefix('figures-')}-{'postgres' if POSTGRES_URL else 'sqlite'}.json"
     if REUSE and marker.exists():
         log(f"reusing the database of an earlier run ({marker})")
         return json.loads(marker.read_text())
     marker.unlink(missing_ok=True)
     if POSTGRES_URL:
+        for other in DIRECTORY.glob("loaded-*-postgres.json"):  # the database held another N or DATA
+            other.unlink()
         recreate_postgres_database()
     else:
         SQLITE_FILE.unlink(missing_ok=True)
@@ -131,7 +137,7 @@ def prepare_database() -> dict | None:
     django.setup()
     from bench import dataset
 
-    measured = dataset.build(DIRECTORY, N, log, growth=GROWTH, floors=FLOORS)
+    measured = dataset.build(DIRECTORY, N, log, DATA, floors=FLOORS)
     marker.write_text(json.dumps(measured))
     return measured
 
@@ -285,7 +291,10 @@ def compared_questions(name: str, server: Server) -> dict[str, str]:
     """Return the address of each question the three servers are compared on, as `name` is asked it."""
     if name != "datasette":
         path = "/api/v1/figures/" if name == "api" else "/"
-        return {"narrow list": server.url(path, NARROW), "broad list": server.url(path, BROAD)}
+        asked = {"narrow list": server.url(path, NARROW), "broad list": server.url(path, BROAD)}
+        if name == "api":  # compared with the floor's narrow list, so asked in the same rounds
+            asked["series"] = server.url("/api/v1/series/", NARROW)
+        return asked
     ids = datasette_ids(server)
     page = {"_sort_desc": "period_end", "_labels": "on", "_shape": "objects", "_size": "100"}
     return {
@@ -304,9 +313,10 @@ def side_by_side(servers: dict[str, Server]) -> dict[str, dict]:
                                           addresses.items()}
     for number in range(1, ROUNDS + 1):
         log(f"round {number} of {ROUNDS}: {', '.join(servers)} in turn")
-        for question in ["narrow list", "broad list"]:
+        for question in ["narrow list", "broad list", "series"]:
             for name in servers:
-                rounds[name][question].append(wrk(addresses[name][question]))
+                if question in addresses[name]:
+                    rounds[name][question].append(wrk(addresses[name][question]))
     return {
         name: {
             question: {**sorted(found, key=lambda measured: measured["rps"])[len(found) // 2], "rounds": found}
@@ -319,10 +329,7 @@ def side_by_side(servers: dict[str, Server]) -> dict[str, dict]:
 def measure_api(server: Server) -> dict:
     """Return the API's measurements of the questions it alone is asked."""
     broad = server.url("/api/v1/figures/", BROAD)
-    found = {
-        "deep page": wrk(follow(broad, DEEP_PAGES)),
-        "series": wrk(server.url("/api/v1/series/", NARROW)),
-    }
+    found = {"deep page": wrk(follow(broad, DEEP_PAGES))}
     found["export"] = export(server.url("/api/v1/figures/export/"), server)
     # The past: as the data stood a month ago, halfway through the edits and deletions (bench/dataset.py).
     past = {"as_recorded": (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)).isoformat()}
@@ -570,6 +577,8 @@ def main() -> None:
         sys.exit("make bench needs wrk: sudo apt-get install wrk (Debian/Ubuntu) or brew install wrk (macOS).")
     if shutil.which("taskset") is None:
         sys.exit("make bench needs taskset (util-linux) to pin servers and client to separate cores.")
+    if DATA not in ("daily", "random", "growth"):
+        sys.exit(f"DATA={DATA}: give daily (the default) or random.")
     if ROUNDS < 1:
         sys.exit(f"ROUNDS={ROUNDS}: give at least one round.")
     if SIZES or GROWTH:
@@ -594,7 +603,8 @@ def main() -> None:
             server.stop()
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "unknown CPU")
-    heading = (f"{N:,} figures on {'PostgreSQL' if POSTGRES_URL else 'SQLite'}; {os.cpu_count()} cores ({cpu}); "
+    heading = (f"{N:,} figures ({DATA}) on {'PostgreSQL' if POSTGRES_URL else 'SQLite'}; {os.cpu_count()} cores "
+               f"({cpu}); "
                f"wrk -c{CONNECTIONS} -d{DURATION}s; the lists: the median of {ROUNDS} rounds taking turns; "
                f"{time.strftime('%Y-%m-%d %H:%M')}")
     result = heading + "\n\n" + table(imported, found.get("api", {}), found.get("datasette", {}),

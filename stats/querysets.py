@@ -116,8 +116,12 @@ class FigureQuerySet(models.QuerySet):
         `previous_date`, the point before it in the series (None for the first). The figures come newest first in
         WINNER_FIRST order, from one range of the quantity index: the first of each day, week or month is its point.
         """
-        rows = self.cumulative().order_by(*WINNER_FIRST).values(*SERIES_FIELDS)
-        return series_of(rows, interval)
+        return series_of(self.series_candidates(), interval)
+
+    def series_candidates(self) -> "FigureQuerySet":
+        """Return the values (SERIES_FIELDS) of the cumulative figures among these, in WINNER_FIRST order: `series()`
+        takes the first of each day, week or month."""
+        return self.cumulative().order_by(*WINNER_FIRST).values(*SERIES_FIELDS)
 
     def series_per_claimant(self, interval: str) -> dict[tuple[int, str], list[dict]]:
         """Return `series()` of each claimant and basis among these figures, keyed by (claimed_by_id, basis), from

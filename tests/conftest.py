@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from stats import vocabularies
+from stats.api.analysis import SERIES_CANDIDATES
 from stats.api.views import FigureViewSet
 from tests.factories import FigureFactory
 
@@ -59,7 +60,8 @@ def empty_cache():
     and the statements of questions' shapes in the process)."""
     cache.clear()
     vocabularies.forget()
-    for kept in (FigureViewSet.pages.statements, FigureViewSet.pages.unkept, FigureViewSet.pages.orderings):
+    for kept in (FigureViewSet.pages.statements, FigureViewSet.pages.unkept, FigureViewSet.pages.orderings,
+                 SERIES_CANDIDATES.statements, SERIES_CANDIDATES.unkept):
         kept.clear()
 
 

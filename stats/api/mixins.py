@@ -2,7 +2,7 @@
 
 import datetime
 import hashlib
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 
 from django.http import Http404
 from django.utils import timezone
@@ -38,6 +38,12 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
+@cache
+def parameter_names(serializer_class) -> frozenset[str]:
+    """Return the parameters a query serializer takes (its fields are made anew, deep copies, for each instance)."""
+    return frozenset(serializer_class().fields)
+
+
 class StrictQueryMixin:
     """Refuse query parameters the endpoint does not know, repeated ones and NUL bytes, naming them."""
 
@@ -51,7 +57,7 @@ class StrictQueryMixin:
         if self.action in PAGED_ACTIONS and getattr(self, "paginator", None) is not None:
             known |= self.paginator.query_parameters()
         if self.action in self.query_serializer_classes:
-            known |= set(self.query_serializer_classes[self.action]().fields)
+            known |= parameter_names(self.query_serializer_classes[self.action])
         if self.action in PAST_ACTIONS and self.request.method in ("GET", "HEAD"):
             known.add("as_recorded")
         if self.action in CITING_ACTIONS and getattr(self, "cites", False):

@@ -11,6 +11,9 @@ each parameter comes from; it keeps the statement only if both builds have one t
 request's own values gives exactly the parameters the ORM gave. A shape whose SQL does not follow (a text search's
 terms, which become a search expression) is remembered as not kept and always built through the ORM, as are reads of
 the past.
+
+`PreparedQuery` keeps the statements of one other query the same way (a series' points), per model, the past's twins
+included: its shape is which of its values are None.
 """
 
 import datetime
@@ -18,7 +21,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import connections, router
 
 from stats.api.pagination import order_by_args, ordering_with_tiebreak, seek_page
 from stats.api.reading import read, select_names
@@ -116,31 +119,67 @@ class PreparedPages:
     def learn(self, filterset, values: list, page: tuple, size: int) -> Statement | None:
         """Build the page with the request's values and with stand-ins; return its statement, or None if its SQL
         does not follow its shape."""
-        built = self.build(filterset, values, page, size)
-        stand_ins = [stand_in(index, value) for index, value in enumerate(values)]
-        stood_in = self.build(filterset, stand_ins, page, size)
-        connection = connections[built.db]
-        sql, params = built.query.get_compiler(built.db).as_sql()
-        stand_in_sql, stand_in_params = stood_in.query.get_compiler(built.db).as_sql()
-        if sql != stand_in_sql or len(params) != len(stand_in_params):
-            return None
-        forms = {}
-        for index, value in enumerate(stand_ins):
-            for adapt in adapters(value, connection):
-                forms.setdefault(adapt(value) if adapt else value, (index, adapt))
-        binding = []
-        for parameter in stand_in_params:
-            try:
-                index, adapt = forms.get(parameter, (None, None))
-            except TypeError:  # not hashable, so no stand-in
-                index, adapt = None, None
-            binding.append((index, adapt, parameter if index is None else None))
-        statement = Statement(sql=sql, binding=tuple(binding), names=select_names(built.query))
-        return statement if statement.bind(values) == list(params) else None
+        return learned(lambda given: self.build(filterset, given, page, size), values)
 
     def read(self, alias: str, statement: Statement, values: list) -> list[tuple]:
         """Return the page's rows (tuples of `statement.names`), as the reader's fetch() would."""
         return read(alias, statement.sql, statement.bind(values))
+
+
+class PreparedQuery:
+    """The statements of one values() query, `build(model, values)`, per model (a live one or its past twin),
+    database and shape: which of its values are None (`IS NULL`, or a filter left out)."""
+
+    def __init__(self, build):
+        self.build = build
+        self.statements: dict[tuple, Statement] = {}
+        self.unkept: set[tuple] = set()  # shapes whose SQL does not follow them
+        self.lock = threading.Lock()
+
+    def rows(self, model, values: list) -> tuple[tuple[str, ...], list[tuple]]:
+        """Return the names of the query's columns and its rows (as read() gives them) for these values."""
+        alias = router.db_for_read(model)
+        shape = (model, alias, tuple(value is None for value in values))
+        statement = self.statements.get(shape)
+        if statement is None and shape not in self.unkept:
+            statement = learned(lambda given: self.build(model, given).using(alias), values)
+            with self.lock:
+                if statement is None:
+                    self.unkept.add(shape)
+                elif len(self.statements) < MAX_SHAPES:
+                    self.statements[shape] = statement
+        if statement is None:
+            built = self.build(model, values).using(alias)
+            sql, params = built.query.get_compiler(alias).as_sql()
+            return select_names(built.query), read(alias, sql, params)
+        return statement.names, read(alias, statement.sql, statement.bind(values))
+
+
+def learned(build, values: list) -> Statement | None:
+    """Build a values() query (`build(values)`) with the given values and with stand-ins (None stays None); return
+    its statement, or None if its SQL does not follow its shape."""
+    built = build(values)
+    stand_ins = [None if value is None else stand_in(index, value) for index, value in enumerate(values)]
+    stood_in = build(stand_ins)
+    connection = connections[built.db]
+    sql, params = built.query.get_compiler(built.db).as_sql()
+    stand_in_sql, stand_in_params = stood_in.query.get_compiler(built.db).as_sql()
+    if sql != stand_in_sql or len(params) != len(stand_in_params):
+        return None
+    forms = {}
+    for index, value in enumerate(stand_ins):
+        if value is not None:
+            for adapt in adapters(value, connection):
+                forms.setdefault(adapt(value) if adapt else value, (index, adapt))
+    binding = []
+    for parameter in stand_in_params:
+        try:
+            index, adapt = forms.get(parameter, (None, None))
+        except TypeError:  # not hashable, so no stand-in
+            index, adapt = None, None
+        binding.append((index, adapt, parameter if index is None else None))
+    statement = Statement(sql=sql, binding=tuple(binding), names=select_names(built.query))
+    return statement if statement.bind(values) == list(params) else None
 
 
 def filtered(filterset, values):

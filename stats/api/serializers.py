@@ -107,6 +107,12 @@ class SlugParameter(SlugRelation):
             self.fail("does_not_exist", name=model._meta.verbose_name, value=data)
         return model(pk=pk, slug=data)
 
+    def __deepcopy__(self, memo):
+        # A serializer deep-copies its fields for each instance; the queryset, only ever read for its model, is shared
+        # (copying its query took a fifth of checking a series' parameters).
+        memo[id(self.queryset)] = self.queryset
+        return super().__deepcopy__(memo)
+
 
 class IdRelation(StrictTypes, serializers.PrimaryKeyRelatedField):
     accepted_types = (int,)

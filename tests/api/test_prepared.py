@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from stats.api import prepared
+from stats.api.analysis import SERIES_CANDIDATES
 from stats.api.views import FigureViewSet
 from stats.models import Figure
 from tests.api.conftest import ids
@@ -164,3 +165,46 @@ def test_a_filter_error_is_named_before_a_page_error(api, figures):
     response = api.get("/api/v1/figures/", {"party": "no-such-party", "page": "0"})
     assert response.status_code == 400
     assert response.json()["errors"] == {"party": ["No party has the slug 'no-such-party'."]}
+
+
+def series_by_orm(figures, interval: str = "day") -> list[tuple]:
+    return [(row["id"], row["period_end"].isoformat()) for row in figures.series(interval)]
+
+
+def test_series_of_one_shape_are_read_by_its_statement_and_each_gives_what_the_orm_gives(api, figures):
+    first, second = figures[0], figures[5]
+    questions = [
+        (first, {}, {}),
+        (second, {}, {}),
+        # start and end equal when learnt, then different: each must land in its own place
+        (first, {"start": "2024-01-08", "end": "2024-01-08"}, {"period_end__gte": D(2024, 1, 8),
+                                                               "period_end__lte": D(2024, 1, 8)}),
+        (second, {"start": "2024-01-05", "end": "2024-01-06"}, {"period_end__gte": D(2024, 1, 5),
+                                                               "period_end__lte": D(2024, 1, 6)}),
+        (first, {"end": "2024-01-08", "interval": "week"}, {"period_end__lte": D(2024, 1, 8)}),
+    ]
+    for figure, bounds, filters in questions:
+        response = api.get("/api/v1/series/", {
+            "party": figure.party.slug, "category": figure.category.slug, "claimed_by": figure.claimed_by.slug,
+            **bounds,
+        })
+        assert response.status_code == 200, response.json()
+        points = [(point["figure"], point["date"]) for point in response.json()["points"]]
+        assert points == series_by_orm(
+            Figure.objects.filter(party=figure.party, category=figure.category, claimed_by=figure.claimed_by,
+                                  **filters),
+            bounds.get("interval", "day"),
+        )
+        assert points
+    assert len(SERIES_CANDIDATES.statements) == 3 and not SERIES_CANDIDATES.unkept  # no bounds, both, the end
+
+
+def test_a_series_without_figures_has_a_shape_of_its_own(api, figures):
+    figure = figures[0]
+    for claimant in (SourceFactory(), figure.claimed_by):  # no figures: no conflict and no basis (IS NULL)
+        response = api.get("/api/v1/series/", {
+            "party": figure.party.slug, "category": figure.category.slug, "claimed_by": claimant.slug,
+        })
+        assert response.status_code == 200
+        assert bool(response.json()["points"]) is (claimant == figure.claimed_by)
+    assert len(SERIES_CANDIDATES.statements) == 2

@@ -144,7 +144,7 @@ def test_a_postgresql_replica_carries_the_read_time_limit():
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {
         "server_side_binding": True, "prepare_threshold": 5,
-        "options": "-c plan_cache_mode=force_generic_plan -c statement_timeout=10000",
+        "options": "-c plan_cache_mode=force_generic_plan -c jit=off -c statement_timeout=10000",
     }
 
 

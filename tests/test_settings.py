@@ -103,7 +103,7 @@ def test_the_database_defaults_to_sqlite_and_reads_postgresql(monkeypatch):
     )
     # connections persist, and PostgreSQL plans a repeated query once per connection
     assert (config["CONN_MAX_AGE"], config["OPTIONS"]) == (600, {
-        "server_side_binding": True, "prepare_threshold": 5, "options": "-c plan_cache_mode=force_generic_plan",
+        "server_side_binding": True, "prepare_threshold": 5, "options": "-c plan_cache_mode=force_generic_plan -c jit=off",
     })
 
 
